@@ -1,0 +1,69 @@
+//! The service kit: the common template every medi service is built on.
+//!
+//! A service is its routes, its queries and a `main` that calls [`run`]:
+//!
+//! ```ignore
+//! #[tokio::main]
+//! async fn main() -> std::process::ExitCode {
+//!     kit::run(drug::SPEC, drug::routes).await
+//! }
+//! ```
+//!
+//! The kit adds, once for all: configuration, JSON logs with request ids,
+//! Prometheus metrics, health endpoints, the error body, MySQL global and
+//! shard pools, Redis, the inter-service client, the OpenAPI document, and a
+//! server with timeouts, body limits and graceful shutdown.
+
+pub mod client;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod metrics;
+pub mod openapi;
+pub mod redis_store;
+pub mod request_id;
+pub mod server;
+pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+use std::sync::Arc;
+
+pub use client::ServiceClient;
+pub use config::Config;
+pub use db::Db;
+pub use error::{Error, Result};
+pub use redis_store::{Cache, RedisStore};
+pub use server::{app, run, serve, ServiceSpec};
+
+/// Everything a handler may need, shared by all requests of one service.
+#[derive(Clone)]
+pub struct Ctx {
+    pub service: &'static str,
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub redis: RedisStore,
+}
+
+impl Ctx {
+    /// Prepares pools and clients without connecting: a store that is down
+    /// shows in `/health/ready` instead of stopping the process.
+    pub fn new(service: &'static str, config: Config) -> Result<Ctx> {
+        let db = Db::connect_lazy(&config)?;
+        let redis = RedisStore::new(&config.redis_url, &config.redis_prefix, config.health_check_timeout)
+            .map_err(|e| Error::Internal(anyhow::anyhow!("bad MEDI_REDIS_URL: {e}")))?;
+        Ok(Ctx { service, config: Arc::new(config), db, redis })
+    }
+
+    /// The service's read-through cache.
+    pub fn cache(&self) -> Cache {
+        Cache::new(self.redis.clone(), self.service, self.config.cache_ttl)
+    }
+
+    /// A client for calling another service.
+    pub fn client(&self, target: &str) -> Result<ServiceClient> {
+        ServiceClient::new(&self.config, self.service, target)
+    }
+}

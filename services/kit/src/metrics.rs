@@ -1,0 +1,95 @@
+//! Prometheus metrics through `metrics` + `metrics-exporter-prometheus`.
+//!
+//! Histograms use explicit buckets so they aggregate across instances. The
+//! `service` label is set on every series explicitly (not as a global label)
+//! so several services can share one process in tests.
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+/// Latency buckets in seconds: 1 ms .. 30 s.
+pub const LATENCY_BUCKETS: &[f64] =
+    &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+
+pub const HTTP_REQUESTS_TOTAL: &str = "http_requests_total";
+pub const HTTP_REQUEST_DURATION_SECONDS: &str = "http_request_duration_seconds";
+pub const HTTP_REQUESTS_IN_FLIGHT: &str = "http_requests_in_flight";
+pub const BUILD_INFO: &str = "build_info";
+pub const CACHE_REQUESTS_TOTAL: &str = "cache_requests_total";
+pub const REDIS_ERRORS_TOTAL: &str = "redis_errors_total";
+pub const UPSTREAM_REQUESTS_TOTAL: &str = "upstream_requests_total";
+pub const UPSTREAM_REQUEST_DURATION_SECONDS: &str = "upstream_request_duration_seconds";
+
+static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+
+/// Installs the process-wide recorder once and returns its handle.
+pub fn handle() -> PrometheusHandle {
+    HANDLE
+        .get_or_init(|| {
+            let builder = PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Suffix("_seconds".to_string()), LATENCY_BUCKETS)
+                .expect("static bucket list is non-empty");
+            let recorder = builder.build_recorder();
+            let handle = recorder.handle();
+            // Another recorder may exist in odd test set-ups; then ours only
+            // renders what it sees, which is nothing, and that is visible.
+            if metrics::set_global_recorder(recorder).is_err() {
+                tracing::warn!("a metrics recorder was already installed");
+            }
+            let upkeep = handle.clone();
+            std::thread::Builder::new()
+                .name("metrics-upkeep".into())
+                .spawn(move || loop {
+                    std::thread::sleep(Duration::from_secs(5));
+                    upkeep.run_upkeep();
+                })
+                .ok();
+            handle
+        })
+        .clone()
+}
+
+/// Publishes `build_info{service,version,commit} 1`.
+pub fn record_build_info(service: &'static str) {
+    let commit = option_env!("MEDI_GIT_COMMIT").unwrap_or("unknown");
+    metrics::gauge!(BUILD_INFO, "service" => service, "version" => env!("CARGO_PKG_VERSION"), "commit" => commit)
+        .set(1.0);
+}
+
+/// `GET /metrics` in the Prometheus text format.
+pub async fn render() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle().render())
+}
+
+/// Per-route request count, latency and in-flight gauge. The route label is
+/// the matched template (`/drug/{id}`), never the raw path, so cardinality
+/// stays bounded; unmatched requests are grouped as `unmatched`.
+pub async fn track_http(State(service): State<&'static str>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".to_string());
+    let method = req.method().as_str().to_string();
+    let in_flight = metrics::gauge!(HTTP_REQUESTS_IN_FLIGHT, "service" => service);
+    in_flight.increment(1.0);
+    let started = Instant::now();
+    let response = next.run(req).await;
+    in_flight.decrement(1.0);
+    let status = response.status().as_u16().to_string();
+    let labels = [("service", service.to_string()), ("route", route), ("method", method), ("status", status)];
+    metrics::counter!(HTTP_REQUESTS_TOTAL, &labels).increment(1);
+    metrics::histogram!(HTTP_REQUEST_DURATION_SECONDS, &labels).record(started.elapsed().as_secs_f64());
+    response
+}
+
+/// Counts a cache lookup: `result` is `hit`, `miss` or `error`.
+pub fn cache_lookup(service: &'static str, cache: &'static str, result: &'static str) {
+    metrics::counter!(CACHE_REQUESTS_TOTAL, "service" => service, "cache" => cache, "result" => result).increment(1);
+}

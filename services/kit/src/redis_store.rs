@@ -1,0 +1,193 @@
+//! Redis: one connection manager per process, every key under the
+//! deployment's prefix, and a JSON cache that degrades to a miss when Redis
+//! is down (a cache must never turn a working request into a failure).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::AsyncCommands;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tokio::sync::OnceCell;
+
+use crate::metrics;
+
+#[derive(Clone)]
+pub struct RedisStore {
+    client: redis::Client,
+    manager: Arc<OnceCell<ConnectionManager>>,
+    prefix: Arc<str>,
+    timeout: Duration,
+    /// While set and in the future, connecting is not retried: a dead Redis
+    /// costs each request nothing instead of a connect timeout.
+    backoff_until: Arc<std::sync::Mutex<Option<Instant>>>,
+}
+
+/// How long a failed connect keeps us from trying again.
+const CONNECT_BACKOFF: Duration = Duration::from_secs(2);
+
+impl RedisStore {
+    /// Prepares the client without connecting: the first command connects,
+    /// and a failed connect is retried by the next command.
+    pub fn new(url: &str, prefix: &str, timeout: Duration) -> redis::RedisResult<RedisStore> {
+        Ok(RedisStore {
+            client: redis::Client::open(url)?,
+            manager: Arc::new(OnceCell::new()),
+            prefix: Arc::from(prefix.trim_end_matches(':')),
+            timeout,
+            backoff_until: Arc::new(std::sync::Mutex::new(None)),
+        })
+    }
+
+    /// A live connection (cheap to clone; multiplexed).
+    pub async fn conn(&self) -> redis::RedisResult<ConnectionManager> {
+        if let Some(manager) = self.manager.get() {
+            return Ok(manager.clone());
+        }
+        let backing_off = self.backoff_until.lock().map(|until| until.is_some_and(|t| Instant::now() < t));
+        if backing_off.unwrap_or(false) {
+            return Err(redis::RedisError::from((redis::ErrorKind::IoError, "redis unreachable (backing off)")));
+        }
+        let result = self
+            .manager
+            .get_or_try_init(|| async {
+                let config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(self.timeout)
+                    .set_response_timeout(self.timeout)
+                    .set_number_of_retries(1);
+                ConnectionManager::new_with_config(self.client.clone(), config).await
+            })
+            .await;
+        match result {
+            Ok(manager) => Ok(manager.clone()),
+            Err(e) => {
+                if let Ok(mut until) = self.backoff_until.lock() {
+                    *until = Some(Instant::now() + CONNECT_BACKOFF);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// `<prefix>:<part>:<part>...`
+    pub fn key(&self, parts: &[&str]) -> String {
+        let mut key = String::from(&*self.prefix);
+        for p in parts {
+            key.push(':');
+            key.push_str(p);
+        }
+        key
+    }
+
+    pub async fn ping(&self) -> redis::RedisResult<()> {
+        let mut conn = self.conn().await?;
+        let _: String = redis::cmd("PING").query_async(&mut conn).await?;
+        Ok(())
+    }
+}
+
+/// A read-through JSON cache for one service, with a version per namespace:
+/// bumping the version (after an import changes the data) makes every old
+/// entry unreachable at once, and they age out by their TTL.
+#[derive(Clone)]
+pub struct Cache {
+    redis: RedisStore,
+    service: &'static str,
+    ttl: Duration,
+}
+
+impl Cache {
+    pub fn new(redis: RedisStore, service: &'static str, ttl: Duration) -> Cache {
+        Cache { redis, service, ttl }
+    }
+
+    fn version_key(&self, namespace: &str) -> String {
+        self.redis.key(&["cache", namespace, "version"])
+    }
+
+    async fn version(&self, namespace: &str) -> redis::RedisResult<i64> {
+        let mut conn = self.redis.conn().await?;
+        let v: Option<i64> = conn.get(self.version_key(namespace)).await?;
+        Ok(v.unwrap_or(0))
+    }
+
+    /// Invalidates every entry of `namespace`. Called by writers (imports).
+    pub async fn bump(&self, namespace: &str) -> redis::RedisResult<i64> {
+        let mut conn = self.redis.conn().await?;
+        conn.incr(self.version_key(namespace), 1).await
+    }
+
+    async fn entry_key(&self, namespace: &str, key: &str) -> redis::RedisResult<String> {
+        let version = self.version(namespace).await?;
+        Ok(self.redis.key(&["cache", namespace, &format!("v{version}"), key]))
+    }
+
+    /// Returns the cached value, or computes, stores and returns it. Redis
+    /// errors are logged and counted, and the value is computed anyway.
+    pub async fn get_or_load<T, E, F, Fut>(&self, namespace: &'static str, key: &str, load: F) -> Result<T, E>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<T, E>>,
+    {
+        let entry = match self.entry_key(namespace, key).await {
+            Ok(entry) => Some(entry),
+            Err(e) => {
+                self.redis_failed(namespace, &e);
+                None
+            }
+        };
+        if let Some(entry) = &entry {
+            match self.read::<T>(entry).await {
+                Ok(Some(value)) => {
+                    metrics::cache_lookup(self.service, namespace, "hit");
+                    return Ok(value);
+                }
+                Ok(None) => metrics::cache_lookup(self.service, namespace, "miss"),
+                Err(e) => self.redis_failed(namespace, &e),
+            }
+        }
+        let value = load().await?;
+        if let Some(entry) = &entry {
+            if let Err(e) = self.write(entry, &value).await {
+                self.redis_failed(namespace, &e);
+            }
+        }
+        Ok(value)
+    }
+
+    async fn read<T: DeserializeOwned>(&self, entry: &str) -> redis::RedisResult<Option<T>> {
+        let mut conn = self.redis.conn().await?;
+        let raw: Option<String> = conn.get(entry).await?;
+        // A value that no longer parses (older release) is treated as a miss.
+        Ok(raw.and_then(|r| serde_json::from_str(&r).ok()))
+    }
+
+    async fn write<T: Serialize>(&self, entry: &str, value: &T) -> redis::RedisResult<()> {
+        let Ok(json) = serde_json::to_string(value) else { return Ok(()) };
+        let mut conn = self.redis.conn().await?;
+        conn.set_ex(entry, json, self.ttl.as_secs().max(1)).await
+    }
+
+    fn redis_failed(&self, namespace: &'static str, e: &redis::RedisError) {
+        tracing::warn!(error = %e, cache = namespace, "cache unavailable, reading through");
+        metrics::cache_lookup(self.service, namespace, "error");
+        ::metrics::counter!(metrics::REDIS_ERRORS_TOTAL, "service" => self.service).increment(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_live_under_the_prefix() {
+        let r = RedisStore::new("redis://127.0.0.1:6379", "medi:test:", Duration::from_secs(1)).expect("url");
+        assert_eq!(r.key(&["cache", "drug", "v1", "x"]), "medi:test:cache:drug:v1:x");
+    }
+}
