@@ -18,7 +18,7 @@ use utoipa::OpenApi;
 
 use crate::model::*;
 
-pub const SPEC: ServiceSpec = ServiceSpec { name: "drug", openapi: openapi };
+pub const SPEC: ServiceSpec = ServiceSpec { name: "drug", openapi };
 
 /// Cache namespace of every drug lookup; `medictl` bumps it after imports.
 pub const CACHE_NAMESPACE: &str = "drug";
@@ -136,9 +136,7 @@ async fn detail(axum::extract::State(ctx): axum::extract::State<Ctx>, Path(id): 
     let pool = ctx.db.global.clone();
     let found = ctx
         .cache()
-        .get_or_load(CACHE_NAMESPACE, &format!("detail:{id}"), || async {
-            Ok::<_, Error>(repo::get(&pool, id).await?)
-        })
+        .get_or_load(CACHE_NAMESPACE, &format!("detail:{id}"), || async { Ok::<_, Error>(repo::get(&pool, id).await?) })
         .await?;
     found.map(Json).ok_or_else(|| Error::not_found(format!("no drug with id {id}")))
 }
@@ -161,7 +159,8 @@ pub fn parse_inputs(values: &[serde_json::Value]) -> Result<Vec<DrugInput>> {
         .iter()
         .enumerate()
         .map(|(i, v)| {
-            let bad = || Error::validation(format!("drugs[{i}]"), format!("drugs[{i}] must be a drug name or a positive id"));
+            let bad =
+                || Error::validation(format!("drugs[{i}]"), format!("drugs[{i}] must be a drug name or a positive id"));
             match v {
                 serde_json::Value::Number(n) => n.as_u64().filter(|id| *id > 0).map(DrugInput::Id).ok_or_else(bad),
                 serde_json::Value::String(s) => {

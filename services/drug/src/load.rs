@@ -79,13 +79,29 @@ pub fn parse_seed(json: &str) -> anyhow::Result<SeedFile> {
     let known: std::collections::HashSet<&str> = seed.ingredients.iter().map(|i| i.slug.as_str()).collect();
     for d in &seed.drugs {
         for i in &d.ingredients {
-            anyhow::ensure!(known.contains(i.ingredient.as_str()), "drug {} names unknown ingredient {}", d.slug, i.ingredient);
+            anyhow::ensure!(
+                known.contains(i.ingredient.as_str()),
+                "drug {} names unknown ingredient {}",
+                d.slug,
+                i.ingredient
+            );
         }
         anyhow::ensure!(matches!(d.kind.as_str(), "otc" | "prescription"), "drug {} has kind {:?}", d.slug, d.kind);
     }
     for x in &seed.interactions {
-        anyhow::ensure!(known.contains(x.a.as_str()) && known.contains(x.b.as_str()), "interaction {}-{} names an unknown ingredient", x.a, x.b);
-        anyhow::ensure!(matches!(x.severity.as_str(), "major" | "moderate" | "minor"), "interaction {}-{} has severity {:?}", x.a, x.b, x.severity);
+        anyhow::ensure!(
+            known.contains(x.a.as_str()) && known.contains(x.b.as_str()),
+            "interaction {}-{} names an unknown ingredient",
+            x.a,
+            x.b
+        );
+        anyhow::ensure!(
+            matches!(x.severity.as_str(), "major" | "moderate" | "minor"),
+            "interaction {}-{} has severity {:?}",
+            x.a,
+            x.b,
+            x.severity
+        );
     }
     Ok(seed)
 }
@@ -170,7 +186,8 @@ pub async fn load_seed(pool: &MySqlPool, seed: &SeedFile) -> anyhow::Result<Seed
         .bind(search_names(&names))
         .execute(&mut *tx)
         .await?;
-        let drug_id: u64 = sqlx::query_scalar("SELECT id FROM drugs WHERE slug = ?").bind(&d.slug).fetch_one(&mut *tx).await?;
+        let drug_id: u64 =
+            sqlx::query_scalar("SELECT id FROM drugs WHERE slug = ?").bind(&d.slug).fetch_one(&mut *tx).await?;
         sqlx::query("DELETE FROM drug_ingredients WHERE drug_id = ?").bind(drug_id).execute(&mut *tx).await?;
         for (position, i) in d.ingredients.iter().enumerate() {
             let Some(ingredient_id) = ingredient_ids.get(i.ingredient.as_str()) else { continue };
@@ -204,7 +221,11 @@ pub async fn load_seed(pool: &MySqlPool, seed: &SeedFile) -> anyhow::Result<Seed
         .await?;
     }
     tx.commit().await?;
-    Ok(SeedReport { ingredients: seed.ingredients.len(), drugs: seed.drugs.len(), interactions: seed.interactions.len() })
+    Ok(SeedReport {
+        ingredients: seed.ingredients.len(),
+        drugs: seed.drugs.len(),
+        interactions: seed.interactions.len(),
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -339,8 +360,10 @@ pub async fn import_edrug(pool: &MySqlPool, items: &[serde_json::Value]) -> anyh
                 names.push(ko);
                 names.push(en);
             }
-            let existed: Option<u64> =
-                sqlx::query_scalar("SELECT id FROM drugs WHERE item_seq = ?").bind(seq).fetch_optional(&mut *tx).await?;
+            let existed: Option<u64> = sqlx::query_scalar("SELECT id FROM drugs WHERE item_seq = ?")
+                .bind(seq)
+                .fetch_optional(&mut *tx)
+                .await?;
             sqlx::query(
                 "INSERT INTO drugs (slug, item_seq, name_ko, company, kind, efficacy_ko, usage_ko, warnings_ko, \
                  precautions_ko, interactions_ko, side_effects_ko, storage_ko, source, search_names) \

@@ -192,7 +192,12 @@ pub struct Resolution {
     pub ingredients: Vec<(u64, String)>,
 }
 
-async fn drug_resolution(pool: &MySqlPool, id: u64, name_ko: String, name_en: Option<String>) -> sqlx::Result<Resolution> {
+async fn drug_resolution(
+    pool: &MySqlPool,
+    id: u64,
+    name_ko: String,
+    name_en: Option<String>,
+) -> sqlx::Result<Resolution> {
     let ingredients: Vec<(u64, String)> = sqlx::query_as(
         "SELECT i.id, i.slug FROM drug_ingredients di JOIN ingredients i ON i.id = di.ingredient_id \
          WHERE di.drug_id = ? ORDER BY di.position",

@@ -29,9 +29,8 @@ impl ServiceClient {
     /// A client from `caller` to the service named `target`, at the URL the
     /// config gives for it.
     pub fn new(config: &Config, caller: &'static str, target: &str) -> Result<ServiceClient> {
-        let endpoint = config
-            .endpoint(target)
-            .ok_or_else(|| Error::Internal(anyhow::anyhow!("unknown service {target}")))?;
+        let endpoint =
+            config.endpoint(target).ok_or_else(|| Error::Internal(anyhow::anyhow!("unknown service {target}")))?;
         Self::with_base_url(config, caller, target, &endpoint.url)
     }
 

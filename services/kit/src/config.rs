@@ -206,20 +206,13 @@ impl Config {
             services.insert(s.name, ServiceEndpoint { port, url: url.trim_end_matches('/').to_string() });
         }
 
-        let global_database_url =
-            r.required("MEDI_GLOBAL_DATABASE_URL", "mysql://user:pass@host:3306/medi_global");
+        let global_database_url = r.required("MEDI_GLOBAL_DATABASE_URL", "mysql://user:pass@host:3306/medi_global");
         check_url(&mut r.problems, "MEDI_GLOBAL_DATABASE_URL", &global_database_url, &["mysql"]);
 
-        let shards_raw = r.required(
-            "MEDI_SHARD_DATABASE_URLS",
-            "comma-separated mysql:// URLs, one per shard, in shard-id order",
-        );
-        let shard_database_urls: Vec<String> = shards_raw
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect();
+        let shards_raw =
+            r.required("MEDI_SHARD_DATABASE_URLS", "comma-separated mysql:// URLs, one per shard, in shard-id order");
+        let shard_database_urls: Vec<String> =
+            shards_raw.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
         for url in &shard_database_urls {
             check_url(&mut r.problems, "MEDI_SHARD_DATABASE_URLS", url, &["mysql"]);
         }

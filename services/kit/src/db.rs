@@ -63,9 +63,7 @@ impl Db {
 
     /// The pool of one shard.
     pub fn shard(&self, id: ShardId) -> Result<&MySqlPool> {
-        self.shards
-            .get(usize::from(id))
-            .ok_or_else(|| Error::Internal(anyhow::anyhow!("shard {id} is not configured")))
+        self.shards.get(usize::from(id)).ok_or_else(|| Error::Internal(anyhow::anyhow!("shard {id} is not configured")))
     }
 
     pub fn shards(&self) -> impl Iterator<Item = (ShardId, &MySqlPool)> {
@@ -94,17 +92,18 @@ impl Db {
 
     /// The shard holding a user's personal data, from the directory.
     pub async fn shard_of_user(&self, user_id: &str) -> Result<Option<ShardId>> {
-        let row: Option<(u16,)> =
-            sqlx::query_as("SELECT shard_id FROM users WHERE id = ?").bind(user_id).fetch_optional(&self.global).await?;
+        let row: Option<(u16,)> = sqlx::query_as("SELECT shard_id FROM users WHERE id = ?")
+            .bind(user_id)
+            .fetch_optional(&self.global)
+            .await?;
         Ok(row.map(|(s,)| s))
     }
 
     /// The shard a new user should go to: the one holding the fewest users,
     /// lowest id first on ties, so shards fill evenly.
     pub async fn least_filled_shard(&self) -> Result<ShardId> {
-        let counts: Vec<(u16, i64)> = sqlx::query_as("SELECT shard_id, COUNT(*) FROM users GROUP BY shard_id")
-            .fetch_all(&self.global)
-            .await?;
+        let counts: Vec<(u16, i64)> =
+            sqlx::query_as("SELECT shard_id, COUNT(*) FROM users GROUP BY shard_id").fetch_all(&self.global).await?;
         let mut per_shard = vec![0i64; self.shard_count()];
         for (shard, n) in counts {
             if let Some(slot) = per_shard.get_mut(usize::from(shard)) {
@@ -122,10 +121,52 @@ impl Db {
 
 /// The id a shard database was stamped with, if any.
 pub async fn shard_stamp(pool: &MySqlPool) -> sqlx::Result<Option<ShardId>> {
-    let row: Option<(u16,)> = sqlx::query_as("SELECT shard_id FROM shard_info WHERE singleton = 1")
-        .fetch_optional(pool)
-        .await?;
+    let row: Option<(u16,)> =
+        sqlx::query_as("SELECT shard_id FROM shard_info WHERE singleton = 1").fetch_optional(pool).await?;
     Ok(row.map(|(s,)| s))
+}
+
+/// Creates the global and shard databases when missing (local set-ups; in
+/// production the databases come from Terraform).
+pub async fn create_databases(config: &Config) -> anyhow::Result<()> {
+    use sqlx::{Connection, Executor};
+    let mut urls = vec![config.global_database_url.as_str()];
+    urls.extend(config.shard_database_urls.iter().map(String::as_str));
+    for url in urls {
+        let (server, name) = split_database_url(url)?;
+        let mut conn = sqlx::MySqlConnection::connect(&server).await?;
+        conn.execute(
+            format!("CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci").as_str(),
+        )
+        .await?;
+        conn.close().await?;
+    }
+    Ok(())
+}
+
+/// Splits `mysql://user@host:3306/name?opts` into the server URL (with the
+/// options) and the database name.
+pub fn split_database_url(url: &str) -> anyhow::Result<(String, String)> {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let authority_start = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let slash = base[authority_start..]
+        .find('/')
+        .map(|i| i + authority_start)
+        .ok_or_else(|| anyhow::anyhow!("database URL has no database name"))?;
+    let name = &base[slash + 1..];
+    anyhow::ensure!(
+        !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+        "database name {name:?} must be letters, digits and underscores"
+    );
+    let mut server = base[..slash].to_string();
+    if let Some(q) = query {
+        server.push('?');
+        server.push_str(q);
+    }
+    Ok((server, name.to_string()))
 }
 
 /// Escapes `%`, `_` and `\` so user text is matched literally by `LIKE`.
@@ -148,6 +189,15 @@ pub fn like_contains(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn database_urls_split_into_server_and_name() {
+        let (server, name) = split_database_url("mysql://root:pw@db:3306/medi_global?ssl-mode=required").expect("ok");
+        assert_eq!(server, "mysql://root:pw@db:3306?ssl-mode=required");
+        assert_eq!(name, "medi_global");
+        assert!(split_database_url("mysql://root@db:3306").is_err());
+        assert!(split_database_url("mysql://root@db:3306/bad`name").is_err());
+    }
 
     #[test]
     fn like_patterns_escape_wildcards() {

@@ -123,9 +123,8 @@ impl Error {
 /// request id. Used by [`Error`] and by the middleware that turns non-JSON
 /// error responses (from layers and the router) into the same shape.
 pub fn error_response(status: StatusCode, code: &str, message: String, field: Option<String>) -> Response {
-    let body = ErrorBody {
-        error: ErrorDetail { code: code.to_string(), message, request_id: request_id::current(), field },
-    };
+    let body =
+        ErrorBody { error: ErrorDetail { code: code.to_string(), message, request_id: request_id::current(), field } };
     (status, axum::Json(body)).into_response()
 }
 

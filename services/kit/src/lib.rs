@@ -2,7 +2,7 @@
 //!
 //! A service is its routes, its queries and a `main` that calls [`run`]:
 //!
-//! ```ignore
+//! ```text
 //! #[tokio::main]
 //! async fn main() -> std::process::ExitCode {
 //!     kit::run(drug::SPEC, drug::routes).await

@@ -66,10 +66,11 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(
+        async move {
             let _ = stop_rx.await;
-        });
+        },
+    );
     let mut task = tokio::spawn(async move { server.await });
     tokio::select! {
         finished = &mut task => return finished.unwrap_or_else(|e| Err(std::io::Error::other(e))),

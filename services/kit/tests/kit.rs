@@ -299,8 +299,8 @@ async fn client_retries_idempotent_calls_and_propagates_the_request_id() {
         )
     };
     let server = TestServer::spawn(upstream).await;
-    let client = kit::ServiceClient::with_base_url(&stores.config, "kit-test", "upstream", &server.base_url)
-        .expect("client");
+    let client =
+        kit::ServiceClient::with_base_url(&stores.config, "kit-test", "upstream", &server.base_url).expect("client");
 
     let got: Value = kit::request_id::scope("trace-me".into(), client.get_json("/flaky")).await.expect("retried");
     assert_eq!(got["ok"], true);
@@ -311,8 +311,8 @@ async fn client_retries_idempotent_calls_and_propagates_the_request_id() {
     assert!(matches!(err, Error::Upstream { .. }), "{err:?}");
     assert_eq!(posts.load(Ordering::SeqCst), 1, "a state-changing POST is never retried");
 
-    let unreachable = kit::ServiceClient::with_base_url(&stores.config, "kit-test", "gone", "http://127.0.0.1:1")
-        .expect("client");
+    let unreachable =
+        kit::ServiceClient::with_base_url(&stores.config, "kit-test", "gone", "http://127.0.0.1:1").expect("client");
     let err = unreachable.get_json::<Value>("/x").await.expect_err("nothing listens on port 1");
     assert!(matches!(err, Error::Upstream { .. }), "{err:?}");
 }

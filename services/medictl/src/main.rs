@@ -1,1 +1,244 @@
-fn main(){}
+//! `medictl`: the operators' CLI.
+//!
+//! ```text
+//! medictl migrate [--create]     global + every shard
+//! medictl seed                   load the bundled reference data
+//! medictl import drugs <file>    e약은요 JSON (body.items[])
+//! medictl up                     migrate, seed, run every built service
+//! ```
+//!
+//! Configuration comes from the environment (and `.env`), like the services.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand};
+use kit::config::SERVICES;
+use kit::{Config, Ctx};
+
+#[derive(Parser)]
+#[command(name = "medictl", version, about = "Operate the medi platform: migrations, reference data, local runs")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply the migrations to the global DB and every shard DB.
+    Migrate {
+        /// Create the databases first when they do not exist (local set-ups).
+        #[arg(long)]
+        create: bool,
+    },
+    /// Load the bundled reference data (idempotent).
+    Seed,
+    /// Import a public data set.
+    Import {
+        #[command(subcommand)]
+        what: ImportKind,
+    },
+    /// Migrate, seed and run every service built so far until ctrl-c.
+    Up {
+        /// Directory holding the service binaries (default: next to medictl).
+        #[arg(long)]
+        bin_dir: Option<PathBuf>,
+        /// Skip creating databases, migrating and seeding.
+        #[arg(long)]
+        no_setup: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportKind {
+    /// The Korean drug authority's e약은요 JSON (`body.items[]`, `items[]` or an array).
+    Drugs { file: PathBuf },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("medictl: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    kit::telemetry::init(kit::config::LogFormat::Pretty, "warn");
+    match run(cli.command, config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("medictl: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Migrate { create } => migrate(&config, create).await,
+        Command::Seed => seed(&config).await,
+        Command::Import { what: ImportKind::Drugs { file } } => import_drugs(&config, &file).await,
+        Command::Up { bin_dir, no_setup } => {
+            if !no_setup {
+                migrate(&config, true).await?;
+                seed(&config).await?;
+            }
+            up(&config, bin_dir).await
+        }
+    }
+}
+
+fn ctx(config: &Config) -> anyhow::Result<Ctx> {
+    Ok(Ctx::new("medictl", config.clone())?)
+}
+
+async fn migrate(config: &Config, create: bool) -> anyhow::Result<()> {
+    if create {
+        kit::db::create_databases(config).await?;
+    }
+    let ctx = ctx(config)?;
+    ctx.db.migrate().await?;
+    println!("migrated the global DB and {} shard DB(s)", ctx.db.shard_count());
+    Ok(())
+}
+
+/// Invalidates cached reads after data changed; a Redis outage only delays
+/// freshness until the cache TTL, so it is a warning, not a failure.
+async fn invalidate(ctx: &Ctx, namespace: &str) {
+    if let Err(e) = ctx.cache().bump(namespace).await {
+        eprintln!("warning: could not invalidate the {namespace} cache ({e}); entries expire within the cache TTL");
+    }
+}
+
+async fn seed(config: &Config) -> anyhow::Result<()> {
+    let ctx = ctx(config)?;
+    let seed = drug::load::parse_seed(drug::load::BUNDLED_SEED)?;
+    let report = drug::load::load_seed(&ctx.db.global, &seed).await?;
+    invalidate(&ctx, drug::CACHE_NAMESPACE).await;
+    println!(
+        "seeded drugs: {} drugs, {} ingredients, {} interactions",
+        report.drugs, report.ingredients, report.interactions
+    );
+    Ok(())
+}
+
+async fn import_drugs(config: &Config, file: &Path) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    let items = drug::load::parse_edrug(&text)?;
+    let ctx = ctx(config)?;
+    let report = drug::load::import_edrug(&ctx.db.global, &items).await?;
+    invalidate(&ctx, drug::CACHE_NAMESPACE).await;
+    println!(
+        "imported {}: {} new, {} updated, {} skipped",
+        file.display(),
+        report.inserted,
+        report.updated,
+        report.skipped.len()
+    );
+    for (position, reason) in report.skipped.iter().take(20) {
+        println!("  item #{position}: {reason}");
+    }
+    if report.skipped.len() > 20 {
+        println!("  ... and {} more", report.skipped.len() - 20);
+    }
+    Ok(())
+}
+
+struct Running {
+    name: &'static str,
+    url: String,
+    child: tokio::process::Child,
+}
+
+async fn up(config: &Config, bin_dir: Option<PathBuf>) -> anyhow::Result<()> {
+    let bin_dir = match bin_dir {
+        Some(d) => d,
+        None => std::env::current_exe()?
+            .parent()
+            .map(Path::to_path_buf)
+            .ok_or_else(|| anyhow::anyhow!("cannot locate the service binaries"))?,
+    };
+    let mut running: Vec<Running> = Vec::new();
+    for service in SERVICES {
+        let binary = bin_dir.join(service.name);
+        if !binary.is_file() {
+            continue;
+        }
+        let port = config.endpoint(service.name).map(|e| e.port).unwrap_or(service.default_port);
+        let child = tokio::process::Command::new(&binary)
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| anyhow::anyhow!("cannot start {}: {e}", binary.display()))?;
+        running.push(Running { name: service.name, url: format!("http://{}:{port}", config.bind_host), child });
+    }
+    anyhow::ensure!(!running.is_empty(), "no service binaries in {}; run `cargo build` first", bin_dir.display());
+
+    let http = reqwest::Client::new();
+    for svc in &mut running {
+        wait_until_ready(&http, svc).await?;
+    }
+    println!();
+    println!("medi is up:");
+    for svc in &running {
+        println!("  {:<20} {}   (ready: {}/health/ready, metrics: {}/metrics)", svc.name, svc.url, svc.url, svc.url);
+    }
+    println!("press ctrl-c to stop");
+
+    tokio::select! {
+        () = kit::server::shutdown_signal() => {}
+        exited = first_exit(&mut running) => {
+            eprintln!("medictl: {exited}; stopping the others");
+        }
+    }
+    stop_all(&mut running).await;
+    println!("stopped");
+    Ok(())
+}
+
+async fn wait_until_ready(http: &reqwest::Client, svc: &mut Running) -> anyhow::Result<()> {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = svc.child.try_wait()? {
+            anyhow::bail!("{} exited during start-up ({status})", svc.name);
+        }
+        let live = http.get(format!("{}/health/ready", svc.url)).timeout(Duration::from_secs(2)).send().await;
+        match live {
+            Ok(r) if r.status().is_success() => return Ok(()),
+            Ok(r) if started.elapsed() > Duration::from_secs(30) => {
+                anyhow::bail!("{} is not ready after 30 s: {}", svc.name, r.text().await.unwrap_or_default())
+            }
+            Err(e) if started.elapsed() > Duration::from_secs(30) => {
+                anyhow::bail!("{} did not answer within 30 s: {e}", svc.name)
+            }
+            _ => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+}
+
+async fn first_exit(running: &mut [Running]) -> String {
+    loop {
+        for svc in running.iter_mut() {
+            if let Ok(Some(status)) = svc.child.try_wait() {
+                return format!("{} exited ({status})", svc.name);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// SIGTERM to each service (they drain in-flight requests), then wait.
+async fn stop_all(running: &mut [Running]) {
+    for svc in running.iter() {
+        if let Some(pid) = svc.child.id() {
+            let _ = std::process::Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+        }
+    }
+    for svc in running.iter_mut() {
+        if tokio::time::timeout(Duration::from_secs(25), svc.child.wait()).await.is_err() {
+            let _ = svc.child.kill().await;
+        }
+    }
+}

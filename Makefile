@@ -1,0 +1,50 @@
+# The two commands of the README:
+#   make up     build and run the platform locally (installs MariaDB/Redis if missing)
+#   make test   install what the tests need and run every check and test
+#
+# Builds go to a cargo target dir outside the clone so fresh clones (CI)
+# reuse earlier builds; override with CARGO_TARGET_DIR.
+
+SHELL := /bin/bash
+CARGO_TARGET_DIR ?= $(HOME)/.cache/medi-platform/target
+export CARGO_TARGET_DIR
+BIN := $(CARGO_TARGET_DIR)/debug
+
+.PHONY: up test setup build env migrate seed bench fmt lint clean-test-dbs
+
+up: setup build env
+	@$(BIN)/medictl up
+
+test: setup
+	@scripts/test.sh
+
+setup:
+	@scripts/setup.sh
+
+build:
+	cargo build --workspace --bins --locked
+
+# A local .env from the documented example, made once and never overwritten.
+env:
+	@[ -f .env ] || { cp .env.example .env && echo "created .env from .env.example"; }
+
+migrate: build env
+	$(BIN)/medictl migrate --create
+
+seed: build env
+	$(BIN)/medictl seed
+
+# Drug search throughput and latency against a running `make up`.
+bench:
+	@bench/drug-search.sh
+
+fmt:
+	cargo fmt --all
+
+lint:
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+# Drops test databases left behind by killed test runs.
+clean-test-dbs:
+	@mariadb -h127.0.0.1 -uroot -N -e "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'medi\_t\_%'" \
+		| while read -r db; do mariadb -h127.0.0.1 -uroot -e "DROP DATABASE \`$$db\`"; done

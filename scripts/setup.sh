@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs and starts what `make up` and `make test` need on a Debian/Ubuntu
+# machine, reusing whatever is already there. Safe to run again.
+#
+#   scripts/setup.sh            stores (MariaDB/MySQL + Redis) and Rust components
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+ensure_rust_components
+ensure_mysql
+ensure_redis

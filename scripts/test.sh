@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every check and test, then prints the totals. Called by `make test`.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+status=0
+step() { printf '\n\033[1;32m==> %s\033[0m\n' "$*"; }
+
+step "cargo fmt --check"
+if cargo fmt --version >/dev/null 2>&1; then
+    cargo fmt --all -- --check || status=1
+else
+    log "warning: rustfmt unavailable, format check skipped"
+fi
+
+step "cargo clippy --all-targets -- -D warnings"
+if cargo clippy --version >/dev/null 2>&1; then
+    cargo clippy --workspace --all-targets --locked -- -D warnings || status=1
+else
+    log "warning: clippy unavailable, lint skipped"
+fi
+
+step "cargo test (unit and integration, real MariaDB + Redis)"
+out=$(mktemp)
+cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$out"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
+passed=$(grep -Eo 'test result: [A-Za-z]+\. [0-9]+ passed' "$out" | awk '{s+=$4} END {print s+0}')
+failed=$(grep -Eo '[0-9]+ failed;' "$out" | awk '{s+=$1} END {print s+0}')
+ignored=$(grep -Eo '[0-9]+ ignored;' "$out" | awk '{s+=$1} END {print s+0}')
+rm -f "$out"
+
+echo
+[ "$status" -eq 0 ] && echo "all checks passed" || echo "SOME CHECKS FAILED"
+echo "total: ${passed} passed, ${failed} failed, ${ignored} skipped"
+exit "$status"
