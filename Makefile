@@ -8,7 +8,10 @@
 SHELL := /bin/bash
 CARGO_TARGET_DIR ?= $(HOME)/.cache/medi-platform/target
 export CARGO_TARGET_DIR
-BIN := $(CARGO_TARGET_DIR)/debug
+# `make up PROFILE=release` runs optimised builds (what the benchmarks use).
+PROFILE ?= debug
+BIN := $(CARGO_TARGET_DIR)/$(PROFILE)
+CARGO_PROFILE_FLAG := $(if $(filter release,$(PROFILE)),--release,)
 
 .PHONY: up test setup build env migrate seed bench fmt lint clean-test-dbs
 
@@ -22,7 +25,7 @@ setup:
 	@scripts/setup.sh
 
 build:
-	cargo build --workspace --bins --locked
+	cargo build --workspace --bins --locked $(CARGO_PROFILE_FLAG)
 
 # A local .env from the documented example, made once and never overwritten.
 env:

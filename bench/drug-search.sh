@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BASE=${1:-http://127.0.0.1:8104}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/medi-platform/target}
-cargo build --release --locked -q -p loadgen
+cargo build --release --locked -q -p loadgen -p drug
 LOADGEN=$CARGO_TARGET_DIR/release/loadgen
 
 curl -fsS "$BASE/health/ready" >/dev/null || { echo "drug service not ready at $BASE (run make up)"; exit 1; }
@@ -29,7 +29,12 @@ run() {
 
 echo "drug search benchmark against $BASE ($(nproc) cores)"
 run "search, cached (Redis hits)" "${urls[@]}"
-# A distinct page number per request defeats the cache: every request runs the
-# count and the search query on MariaDB.
-run "search, uncached (MariaDB)" --url "$BASE/drug?q=%EC%A0%95&size=1&page={n}" --url "$BASE/drug?q=tab&size=1&page={n}"
+# The database path: a second drug instance with the cache turned off, so every
+# request runs the count and search queries on MariaDB.
+UNCACHED_PORT=${UNCACHED_PORT:-18104}
+MEDI_DRUG_PORT=$UNCACHED_PORT MEDI_CACHE_ENABLED=false MEDI_LOG=warn "$CARGO_TARGET_DIR/release/drug" &
+uncached_pid=$!
+trap 'kill $uncached_pid 2>/dev/null' EXIT
+for _ in $(seq 50); do curl -fsS "http://127.0.0.1:$UNCACHED_PORT/health/ready" >/dev/null 2>&1 && break; sleep 0.2; done
+run "search, uncached (MariaDB)" "${urls[@]//$BASE/http://127.0.0.1:$UNCACHED_PORT}"
 run "detail /drug/{id}, cached" --url "$BASE/drug/1" --url "$BASE/drug/2" --url "$BASE/drug/3"

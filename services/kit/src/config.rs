@@ -89,6 +89,9 @@ pub struct Config {
     /// Prefix of every Redis key this deployment writes, e.g. `medi:prod`.
     pub redis_prefix: String,
     pub cache_ttl: Duration,
+    /// `false` turns the read-through cache off (benchmarks of the database
+    /// path, debugging); Redis is still used for everything else.
+    pub cache_enabled: bool,
     pub request_timeout: Duration,
     pub body_limit_bytes: usize,
     pub shutdown_drain: Duration,
@@ -256,6 +259,7 @@ impl Config {
             redis_url,
             redis_prefix,
             cache_ttl: r.duration_secs("MEDI_CACHE_TTL_SECS", 300),
+            cache_enabled: r.parsed("MEDI_CACHE_ENABLED", true, "true or false"),
             request_timeout: r.duration_ms("MEDI_REQUEST_TIMEOUT_MS", 15_000),
             body_limit_bytes: r.parsed("MEDI_BODY_LIMIT_BYTES", 1_048_576usize, "a number of bytes"),
             shutdown_drain: r.duration_secs("MEDI_SHUTDOWN_DRAIN_SECS", 20),

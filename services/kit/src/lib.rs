@@ -59,7 +59,12 @@ impl Ctx {
 
     /// The service's read-through cache.
     pub fn cache(&self) -> Cache {
-        Cache::new(self.redis.clone(), self.service, self.config.cache_ttl)
+        let cache = Cache::new(self.redis.clone(), self.service, self.config.cache_ttl);
+        if self.config.cache_enabled {
+            cache
+        } else {
+            cache.disabled()
+        }
     }
 
     /// A client for calling another service.

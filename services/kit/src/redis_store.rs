@@ -99,11 +99,17 @@ pub struct Cache {
     redis: RedisStore,
     service: &'static str,
     ttl: Duration,
+    enabled: bool,
 }
 
 impl Cache {
     pub fn new(redis: RedisStore, service: &'static str, ttl: Duration) -> Cache {
-        Cache { redis, service, ttl }
+        Cache { redis, service, ttl, enabled: true }
+    }
+
+    /// A cache that always loads (`MEDI_CACHE_ENABLED=false`).
+    pub fn disabled(self) -> Cache {
+        Cache { enabled: false, ..self }
     }
 
     fn version_key(&self, namespace: &str) -> String {
@@ -135,6 +141,9 @@ impl Cache {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<T, E>>,
     {
+        if !self.enabled {
+            return load().await;
+        }
         let entry = match self.entry_key(namespace, key).await {
             Ok(entry) => Some(entry),
             Err(e) => {

@@ -1,0 +1,482 @@
+//! Negation-aware phrase matching over Korean and English patient text.
+//!
+//! Used by triage, department routing and the chatbot. Korean patterns are
+//! matched on a compact form of the text (no spaces or punctuation, common
+//! verb endings folded) so `숨쉬기힘들어요`, `숨 쉬기 힘들어요` and
+//! `숨쉬기가 힘들고` all match `숨쉬기힘들`. English patterns are matched as
+//! token sequences with light stemming and one-typo tolerance for long
+//! words. A hit is *negated* only when a negation attaches to it directly
+//! (`가슴 통증은 없고`, `no chest pain`): when in doubt a symptom counts as
+//! present, because missing a red flag is worse than over-triage.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    Ko,
+    En,
+}
+
+impl Lang {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Ko => "ko",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// Korean when the text has more Hangul syllables than Latin letters.
+pub fn detect_lang(text: &str) -> Lang {
+    let hangul = text.chars().filter(|c| is_hangul(*c)).count();
+    let latin = text.chars().filter(|c| c.is_ascii_alphabetic()).count();
+    // Text with no letters at all defaults to Korean, the product's first language.
+    if (hangul > 0 && hangul * 2 >= latin) || (hangul == 0 && latin == 0) {
+        Lang::Ko
+    } else {
+        Lang::En
+    }
+}
+
+pub fn is_hangul(c: char) -> bool {
+    ('\u{AC00}'..='\u{D7A3}').contains(&c) || ('\u{3131}'..='\u{318E}').contains(&c)
+}
+
+/// Verb-ending variants folded to one form on both sides of a Korean match.
+const KO_FOLDS: &[(&str, &str)] = &[
+    ("아파", "아프"),
+    ("아팠", "아프"),
+    ("아픈", "아프"),
+    ("아플", "아프"),
+    ("아퍼", "아프"),
+    ("아포", "아프"),
+    ("어지럽", "어지러"),
+    ("어지런", "어지러"),
+    ("어지럼", "어지러"),
+    ("힘드", "힘들"),
+    ("힘든", "힘들"),
+    ("힘듬", "힘들"),
+    ("힘듦", "힘들"),
+    ("쉬어", "쉬"),
+    ("쉬기", "쉬"),
+    ("쉬는", "쉬"),
+    ("쉴", "쉬"),
+    ("쉬질", "쉬"),
+    ("막혀", "막히"),
+    ("막힌", "막히"),
+    ("나와", "나오"),
+    ("나온", "나오"),
+    ("났", "나"),
+    ("붓", "부"),
+    ("부었", "부어"),
+    ("저려", "저리"),
+    ("저린", "저리"),
+    ("저렸", "저리"),
+    ("마비됐", "마비"),
+    ("마비된", "마비"),
+    ("마비되", "마비"),
+];
+
+/// Lower-cased Korean text without spaces and punctuation, endings folded.
+pub fn compact_ko(text: &str) -> String {
+    let mut out: String = text
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .filter(|c| !matches!(c, 'ㅋ' | 'ㅎ' | 'ㅠ' | 'ㅜ'))
+        .collect();
+    for (from, to) in KO_FOLDS {
+        if out.contains(from) {
+            out = out.replace(from, to);
+        }
+    }
+    out
+}
+
+/// Lower-cased ASCII-ish word tokens; apostrophes dropped (`can't` → `cant`).
+pub fn tokens_en(text: &str) -> Vec<String> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .map(|t| t.replace('\'', "").to_lowercase())
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// A phrase to look for. `+` separates parts that must appear in order in
+/// one clause with a short gap between them (`가슴+아프` matches `가슴이 너무
+/// 아파요`; `chest + tight` matches `chest is really tight`).
+#[derive(Debug, Clone)]
+pub enum Pattern {
+    /// Compact Korean parts, matched by a regex over the compact clause.
+    Ko { parts: Vec<String>, regex: Regex },
+    /// English token parts.
+    En(Vec<Vec<String>>),
+}
+
+/// Largest gap between the parts of a pattern: Korean characters, English tokens.
+const KO_GAP: usize = 6;
+const EN_GAP: usize = 3;
+
+impl Pattern {
+    pub fn new(phrase: &str) -> Pattern {
+        if phrase.chars().any(is_hangul) {
+            let parts: Vec<String> = phrase.split('+').map(compact_ko).filter(|p| !p.is_empty()).collect();
+            let body = parts.iter().map(|p| regex::escape(p)).collect::<Vec<_>>().join(&format!(".{{0,{KO_GAP}}}?"));
+            // An empty pattern never matches.
+            let regex = Regex::new(if body.is_empty() { "[^\\s\\S]" } else { &body }).expect("escaped pattern");
+            Pattern::Ko { parts, regex }
+        } else {
+            Pattern::En(phrase.split('+').map(tokens_en).filter(|p| !p.is_empty()).collect())
+        }
+    }
+
+    /// Rough specificity: longer phrases say more.
+    pub fn weight(&self) -> f64 {
+        match self {
+            Pattern::Ko { parts, .. } => {
+                (parts.iter().map(|p| p.chars().count()).sum::<usize>() as f64 / 2.0).clamp(1.0, 4.0)
+            }
+            Pattern::En(parts) => (parts.iter().map(Vec::len).sum::<usize>() as f64).clamp(1.0, 4.0),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            Pattern::Ko { parts, .. } => parts.is_empty(),
+            Pattern::En(parts) => parts.is_empty(),
+        }
+    }
+}
+
+/// Whether `parts` match starting exactly at token `at`.
+fn en_match_from(tokens: &[String], parts: &[Vec<String>], at: usize) -> bool {
+    let Some((first, rest)) = parts.split_first() else { return true };
+    if at + first.len() > tokens.len() {
+        return false;
+    }
+    if !tokens[at..at + first.len()].iter().zip(first).all(|(t, q)| token_matches(t, q)) {
+        return false;
+    }
+    let next = at + first.len();
+    if rest.is_empty() {
+        return true;
+    }
+    (next..=(next + EN_GAP).min(tokens.len())).any(|n| en_match_from(tokens, rest, n))
+}
+
+/// Where and how a pattern occurred.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    pub clause: usize,
+    pub negated: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Clause {
+    compact: String,
+    tokens: Vec<String>,
+}
+
+/// Patient text prepared for matching.
+#[derive(Debug, Clone)]
+pub struct Text {
+    pub original: String,
+    pub lang: Lang,
+    clauses: Vec<Clause>,
+}
+
+fn clause_splitter() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"(?i)[.,;:!?\n\r…~]+|\s(?:but|and|however|although|though|whereas)\s|(?:지만|는데|그런데|근데|그러나|하지만)\s")
+            .expect("static regex")
+    })
+}
+
+/// Korean negation right after a hit: an optional particle, then a negative.
+fn ko_negation_after() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r"^(?:은|는|이|가|도|을|를|까지|이나|만|은좀|는좀|이좀|도좀)?(?:전혀|별로|딱히|아직|그렇게|많이|크게)?(?:없|안|않|아니|못느|멀쩡)|^(?:지|진|지는|지도|지가|진게)(?:않|안|아니)",
+        )
+        .expect("static regex")
+    })
+}
+
+const EN_NEGATIONS: &[&str] = &[
+    "no", "not", "without", "never", "denies", "deny", "denied", "dont", "doesnt", "didnt", "isnt", "arent", "wasnt",
+    "werent", "havent", "hasnt", "hadnt", "none", "nor", "neither", "free",
+];
+/// A negation followed by one of these is about knowledge, not a symptom.
+const EN_NOT_NEGATING_NEXT: &[&str] = &["know", "sure", "think", "understand", "remember", "care", "want", "know."];
+
+impl Text {
+    pub fn new(text: &str) -> Text {
+        let clauses = clause_splitter()
+            .split(text)
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(|c| Clause { compact: compact_ko(c), tokens: tokens_en(c) })
+            .collect();
+        Text { original: text.to_string(), lang: detect_lang(text), clauses }
+    }
+
+    /// Every occurrence of the pattern.
+    pub fn hits(&self, pattern: &Pattern) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        if pattern.is_empty() {
+            return hits;
+        }
+        for (i, clause) in self.clauses.iter().enumerate() {
+            match pattern {
+                Pattern::Ko { regex, .. } => {
+                    for m in regex.find_iter(&clause.compact) {
+                        let rest = &clause.compact[m.end()..];
+                        hits.push(Hit { clause: i, negated: ko_negation_after().is_match(rest) });
+                    }
+                }
+                Pattern::En(parts) => {
+                    for start in 0..clause.tokens.len() {
+                        if en_match_from(&clause.tokens, parts, start) {
+                            hits.push(Hit { clause: i, negated: en_negated(&clause.tokens, start) });
+                        }
+                    }
+                }
+            }
+        }
+        hits
+    }
+
+    /// The pattern occurs and at least one occurrence is not negated.
+    pub fn affirms(&self, pattern: &Pattern) -> bool {
+        self.hits(pattern).iter().any(|h| !h.negated)
+    }
+
+    /// The pattern occurs and every occurrence is negated.
+    pub fn denies(&self, pattern: &Pattern) -> bool {
+        let hits = self.hits(pattern);
+        !hits.is_empty() && hits.iter().all(|h| h.negated)
+    }
+
+    /// Age in years stated in the text (`생후 6주`, `3살`, `2 months old`).
+    pub fn age_years(&self) -> Option<f64> {
+        extract_age_years(&self.original)
+    }
+}
+
+fn en_negated(tokens: &[String], start: usize) -> bool {
+    let from = start.saturating_sub(6);
+    tokens[from..start].iter().enumerate().any(|(offset, t)| {
+        let is_negation = EN_NEGATIONS.contains(&t.as_str());
+        let next = tokens.get(from + offset + 1).map(String::as_str).unwrap_or("");
+        is_negation && !EN_NOT_NEGATING_NEXT.contains(&next)
+    })
+}
+
+/// Token equality with plural/verb endings and one typo (or swapped pair)
+/// in words of six letters or more.
+fn token_matches(token: &str, pattern: &str) -> bool {
+    if let Some(stem) = pattern.strip_suffix('*') {
+        return token.starts_with(stem);
+    }
+    if token == pattern {
+        return true;
+    }
+    let variants = |w: &str| -> Vec<String> {
+        let mut v = vec![w.to_string()];
+        for suffix in ["ing", "ed", "es", "s", "d"] {
+            if let Some(s) = w.strip_suffix(suffix) {
+                if s.len() >= 3 {
+                    v.push(s.to_string());
+                }
+            }
+        }
+        v
+    };
+    let (tv, pv) = (variants(token), variants(pattern));
+    if tv.iter().any(|t| pv.contains(t)) {
+        return true;
+    }
+    pattern.len() >= 6 && token.len() >= 5 && edit_distance_at_most_one(token, pattern)
+}
+
+/// Optimal-string-alignment distance ≤ 1 (one insert, delete, substitution
+/// or swap of neighbours).
+fn edit_distance_at_most_one(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len().abs_diff(b.len()) > 1 {
+        return false;
+    }
+    let n = b.len();
+    let mut prev2 = vec![0usize; n + 1];
+    let mut prev: Vec<usize> = (0..=n).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; n + 1];
+        for j in 1..=n {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                cur[j] = cur[j].min(prev2[j - 2] + 1);
+            }
+        }
+        prev2 = std::mem::replace(&mut prev, cur);
+    }
+    prev[n] <= 1
+}
+
+fn age_patterns() -> &'static [(Regex, f64)] {
+    static RE: OnceLock<Vec<(Regex, f64)>> = OnceLock::new();
+    RE.get_or_init(|| {
+        let days = 1.0 / 365.0;
+        let weeks = 7.0 / 365.0;
+        let months = 1.0 / 12.0;
+        [
+            (r"(?:생후|태어난\s*지|낳은\s*지)\s*(\d+(?:\.\d+)?)\s*일", days),
+            (r"(?:생후|태어난\s*지|낳은\s*지)\s*(\d+(?:\.\d+)?)\s*주", weeks),
+            (r"(?:생후|태어난\s*지|낳은\s*지)\s*(\d+(?:\.\d+)?)\s*(?:개월|달)", months),
+            (r"(\d+(?:\.\d+)?)\s*주\s*(?:된|짜리|차\s*(?:아기|애기|신생아)|아기|애기|신생아)", weeks),
+            (r"(\d+(?:\.\d+)?)\s*(?:개월|달)\s*(?:된|짜리|아기|애기|아이|차\s*아기)?", months),
+            (r"(\d+(?:\.\d+)?)\s*(?:살|세)", 1.0),
+            (r"(?i)(\d+(?:\.\d+)?)\s*[- ]?\s*days?\s*[- ]?\s*old", days),
+            (r"(?i)(\d+(?:\.\d+)?)\s*[- ]?\s*(?:weeks?|wks?)\s*[- ]?\s*old", weeks),
+            (r"(?i)(\d+(?:\.\d+)?)\s*[- ]?\s*(?:months?|mos?|mths?)\s*[- ]?\s*old", months),
+            (r"(?i)(\d+(?:\.\d+)?)\s*[- ]?\s*(?:years?|yrs?)\s*[- ]?\s*old", 1.0),
+            (r"(?i)(\d+(?:\.\d+)?)\s*(?:yo|y/o|y\.o\.)\b", 1.0),
+            (r"(?i)\baged?\s*(\d+(?:\.\d+)?)\b", 1.0),
+        ]
+        .into_iter()
+        .map(|(re, unit)| (Regex::new(re).expect("static regex"), unit))
+        .collect()
+    })
+}
+
+/// The first age the text states, in years. Newborn words count as 0.02.
+pub fn extract_age_years(text: &str) -> Option<f64> {
+    let mut best: Option<(usize, f64)> = None;
+    for (re, unit) in age_patterns() {
+        if let Some(c) = re.captures(text) {
+            let (Some(whole), Some(n)) = (c.get(0), c.get(1)) else { continue };
+            let Ok(value) = n.as_str().parse::<f64>() else { continue };
+            let years = value * unit;
+            if !(0.0..=120.0).contains(&years) {
+                continue;
+            }
+            if best.is_none_or(|(pos, _)| whole.start() < pos) {
+                best = Some((whole.start(), years));
+            }
+        }
+    }
+    if best.is_none() {
+        let t = Text::new(text);
+        let newborn = ["신생아", "갓난아기", "갓난애기", "newborn", "new born"];
+        if newborn.iter().any(|w| t.affirms(&Pattern::new(w))) {
+            return Some(0.02);
+        }
+    }
+    best.map(|(_, y)| y)
+}
+
+/// Whether the text says the person is pregnant (and does not deny it).
+pub fn mentions_pregnancy(text: &str) -> bool {
+    let t = Text::new(text);
+    ["임신", "임산부", "임신부", "pregnant", "pregnancy", "expecting a baby"]
+        .iter()
+        .any(|w| t.affirms(&Pattern::new(w)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn affirms(text: &str, phrase: &str) -> bool {
+        Text::new(text).affirms(&Pattern::new(phrase))
+    }
+
+    fn denies(text: &str, phrase: &str) -> bool {
+        Text::new(text).denies(&Pattern::new(phrase))
+    }
+
+    #[test]
+    fn korean_spacing_and_endings_do_not_matter() {
+        for text in ["숨쉬기힘들어요", "숨 쉬기 힘들어요", "숨쉬기가 힘들고 어지러워요", "숨 쉬기가 너무 힘듦"]
+        {
+            assert!(affirms(text, "숨+힘들"), "{text}");
+        }
+        assert!(affirms("가슴이 너무 아파요", "가슴+아프"));
+        assert!(!affirms("가슴은 괜찮은데 배가 아파요", "가슴+아프"), "parts must be in one clause");
+        assert!(affirms("chest is really tight", "chest + tight"));
+        assert!(affirms("가슴이 아파요ㅠㅠ", "가슴이 아프"));
+        assert!(affirms("가슴이아팠어요", "가슴이 아프"));
+        assert!(affirms("머리가 어지럽고", "어지러"));
+    }
+
+    #[test]
+    fn korean_negation_attaches_to_the_phrase_only() {
+        assert!(denies("가슴 통증은 없고 기침만 조금 있어요", "가슴 통증"));
+        assert!(affirms("가슴 통증은 없고 기침만 조금 있어요", "기침"));
+        assert!(denies("열은 없는데 목이 좀 칼칼해요", "열"));
+        assert!(denies("숨이 차진 않아요", "숨이 차"));
+        assert!(denies("숨쉬기 힘들지 않아요", "숨쉬기 힘들"));
+        // A negation later in the sentence about something else does not count.
+        assert!(affirms("가슴이 아픈데 열은 없어요", "가슴이 아프"));
+        assert!(affirms("가슴이 아프고 숨이 차요", "숨이 차"));
+        // A question is not a denial.
+        assert!(affirms("가슴이 아픈데 괜찮을까요?", "가슴이 아프"));
+        // Inability is a symptom, not a negation.
+        assert!(affirms("숨을 못 쉬겠어요", "숨을 못 쉬"));
+    }
+
+    #[test]
+    fn english_negation_and_typos() {
+        assert!(denies("no trouble breathing, just a runny nose", "trouble breathing"));
+        assert!(affirms("no trouble breathing, just a runny nose", "runny nose"));
+        assert!(denies("I don't have chest pain", "chest pain"));
+        assert!(denies("no chest pain or shortness of breath", "shortness of breath"));
+        assert!(affirms("I don't know why but I have chest pain", "chest pain"));
+        assert!(affirms("I do not know why my chest hurts", "chest hurts"));
+        assert!(affirms("no fever but crushing chest pain", "chest pain"));
+        assert!(affirms("cant breathe properly", "can't breathe"));
+        assert!(affirms("difficulty breahting", "breathing"), "a swapped pair in a long word");
+        assert!(!affirms("really bad chest pian", "chest pain"), "short words must match exactly");
+    }
+
+    #[test]
+    fn stems_and_prefixes() {
+        assert!(affirms("she keeps vomiting", "vomit"));
+        assert!(affirms("he vomited twice", "vomit"));
+        assert!(affirms("difficulty breathing", "breath*"));
+        assert!(affirms("severe headaches", "headache"));
+        assert!(affirms("unconsciuos since morning", "unconscious"));
+    }
+
+    #[test]
+    fn ages_are_read_from_text() {
+        let close = |a: Option<f64>, b: f64| a.is_some_and(|a| (a - b).abs() < 0.01);
+        assert!(close(extract_age_years("애기가 열이나요 태어난지 6주"), 6.0 * 7.0 / 365.0));
+        assert!(close(extract_age_years("생후 2개월 아기가 열이 38도"), 2.0 / 12.0));
+        assert!(close(extract_age_years("3살 아이가 토해요"), 3.0));
+        assert!(close(extract_age_years("my baby is 2 months old and has a fever of 38.5"), 2.0 / 12.0));
+        assert!(close(extract_age_years("a 6-week-old with fever"), 6.0 * 7.0 / 365.0));
+        assert!(close(extract_age_years("72 year old man, confused"), 72.0));
+        assert!(close(extract_age_years("신생아가 열이 나요"), 0.02));
+        assert_eq!(extract_age_years("열이 38.5도예요"), None);
+    }
+
+    #[test]
+    fn pregnancy_is_read_and_denials_respected() {
+        assert!(mentions_pregnancy("임신 32주인데 두통이 심해요"));
+        assert!(mentions_pregnancy("I'm 30 weeks pregnant and my face is swollen"));
+        assert!(!mentions_pregnancy("임신은 아니에요"));
+        assert!(!mentions_pregnancy("not pregnant, just bloated"));
+    }
+
+    #[test]
+    fn language_detection() {
+        assert_eq!(detect_lang("머리가 아파요"), Lang::Ko);
+        assert_eq!(detect_lang("my head hurts"), Lang::En);
+        assert_eq!(detect_lang("타이레놀 500mg 먹어도 되나요"), Lang::Ko);
+    }
+}
