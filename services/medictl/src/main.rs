@@ -4,6 +4,8 @@
 //! medictl migrate [--create]     global + every shard
 //! medictl seed                   load the bundled reference data
 //! medictl import drugs <file>    e약은요 JSON (body.items[])
+//! medictl import clinics <hospitals.csv> [--departments <departments.csv>]
+//! medictl import emergency-rooms <file>   E-Gen JSON
 //! medictl up                     migrate, seed, run every built service
 //! ```
 //!
@@ -54,6 +56,15 @@ enum Command {
 enum ImportKind {
     /// The Korean drug authority's e약은요 JSON (`body.items[]`, `items[]` or an array).
     Drugs { file: PathBuf },
+    /// The national hospital list (HIRA CSV, CP949 or UTF-8), with its departments file.
+    Clinics {
+        file: PathBuf,
+        /// The departments file keyed by 암호화요양기호 (진료과목코드).
+        #[arg(long)]
+        departments: Option<PathBuf>,
+    },
+    /// The national emergency-room list (E-Gen JSON: response.body.items.item[]).
+    EmergencyRooms { file: PathBuf },
 }
 
 #[tokio::main]
@@ -81,6 +92,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Migrate { create } => migrate(&config, create).await,
         Command::Seed => seed(&config).await,
         Command::Import { what: ImportKind::Drugs { file } } => import_drugs(&config, &file).await,
+        Command::Import { what: ImportKind::Clinics { file, departments } } => {
+            import_clinics(&config, &file, departments.as_deref()).await
+        }
+        Command::Import { what: ImportKind::EmergencyRooms { file } } => import_rooms(&config, &file).await,
         Command::Up { bin_dir, no_setup } => {
             if !no_setup {
                 migrate(&config, true).await?;
@@ -113,15 +128,47 @@ async fn invalidate(ctx: &Ctx, namespace: &str) {
     }
 }
 
+/// Loads every bundled data set, in dependency order, then invalidates the
+/// caches that show them.
 async fn seed(config: &Config) -> anyhow::Result<()> {
     let ctx = ctx(config)?;
-    let seed = drug::load::parse_seed(drug::load::BUNDLED_SEED)?;
-    let report = drug::load::load_seed(&ctx.db.global, &seed).await?;
-    invalidate(&ctx, drug::CACHE_NAMESPACE).await;
+    let pool = &ctx.db.global;
+
+    let drugs = drug::load::parse_seed(drug::load::BUNDLED_SEED)?;
+    let report = drug::load::load_seed(pool, &drugs).await?;
     println!(
         "seeded drugs: {} drugs, {} ingredients, {} interactions",
         report.drugs, report.ingredients, report.interactions
     );
+
+    let conditions = internal_external::load::parse_seed(internal_external::load::BUNDLED_SEED)?;
+    println!("seeded conditions: {}", internal_external::load::load_seed(pool, &conditions).await?);
+
+    let guides = emergency_support::load::parse_guides(emergency_support::load::BUNDLED_GUIDES)?;
+    println!("seeded first-aid guides: {}", emergency_support::load::load_guides(pool, &guides).await?);
+    let rooms = emergency_support::load::parse_rooms(emergency_support::load::SAMPLE_ROOMS)?;
+    let report = emergency_support::load::import_rooms(pool, &rooms).await?;
+    println!("seeded emergency rooms (sample list): {} new, {} updated", report.inserted, report.updated);
+
+    let clinics = clinic::load::parse_seed(clinic::load::BUNDLED_SEED)?;
+    println!("seeded clinics: {}", clinic::load::load_seed(pool, &clinics).await?);
+
+    let categories = category::load::parse_seed(category::load::BUNDLED_SEED)?;
+    let report = category::load::load_seed(pool, &categories).await?;
+    println!("seeded categories: {} categories, {} departments", report.categories, report.departments);
+    if !report.stale.is_empty() {
+        eprintln!("warning: categories no longer in the seed are still served: {}", report.stale.join(", "));
+    }
+
+    for namespace in [
+        drug::CACHE_NAMESPACE,
+        internal_external::CACHE_NAMESPACE,
+        emergency_support::CACHE_NAMESPACE,
+        clinic::CACHE_NAMESPACE,
+        category::CACHE_NAMESPACE,
+    ] {
+        invalidate(&ctx, namespace).await;
+    }
     Ok(())
 }
 
@@ -131,20 +178,41 @@ async fn import_drugs(config: &Config, file: &Path) -> anyhow::Result<()> {
     let ctx = ctx(config)?;
     let report = drug::load::import_edrug(&ctx.db.global, &items).await?;
     invalidate(&ctx, drug::CACHE_NAMESPACE).await;
-    println!(
-        "imported {}: {} new, {} updated, {} skipped",
-        file.display(),
-        report.inserted,
-        report.updated,
-        report.skipped.len()
-    );
-    for (position, reason) in report.skipped.iter().take(20) {
+    // Category pages show drug names.
+    invalidate(&ctx, category::CACHE_NAMESPACE).await;
+    print_report(file, report.inserted, report.updated, &report.skipped);
+    Ok(())
+}
+
+async fn import_clinics(config: &Config, file: &Path, departments: Option<&Path>) -> anyhow::Result<()> {
+    let read = |p: &Path| std::fs::read(p).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()));
+    let hospitals = read(file)?;
+    let departments = departments.map(read).transpose()?;
+    let ctx = ctx(config)?;
+    let report = clinic::load::import_hira(&ctx.db.global, &hospitals, departments.as_deref()).await?;
+    invalidate(&ctx, clinic::CACHE_NAMESPACE).await;
+    print_report(file, report.inserted, report.updated, &report.skipped);
+    Ok(())
+}
+
+async fn import_rooms(config: &Config, file: &Path) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    let items = emergency_support::load::parse_rooms(&text)?;
+    let ctx = ctx(config)?;
+    let report = emergency_support::load::import_rooms(&ctx.db.global, &items).await?;
+    invalidate(&ctx, emergency_support::CACHE_NAMESPACE).await;
+    print_report(file, report.inserted, report.updated, &report.skipped);
+    Ok(())
+}
+
+fn print_report(file: &Path, inserted: usize, updated: usize, skipped: &[(usize, String)]) {
+    println!("imported {}: {} new, {} updated, {} skipped", file.display(), inserted, updated, skipped.len());
+    for (position, reason) in skipped.iter().take(20) {
         println!("  item #{position}: {reason}");
     }
-    if report.skipped.len() > 20 {
-        println!("  ... and {} more", report.skipped.len() - 20);
+    if skipped.len() > 20 {
+        println!("  ... and {} more", skipped.len() - 20);
     }
-    Ok(())
 }
 
 struct Running {

@@ -82,10 +82,20 @@ const KO_FOLDS: &[(&str, &str)] = &[
 
 /// Lower-cased Korean text without spaces and punctuation, endings folded.
 pub fn compact_ko(text: &str) -> String {
-    let mut out: String = text
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
+    let chars: Vec<char> = text.chars().collect();
+    // Decimal points survive so `38.5도` stays a temperature.
+    let keep = |i: usize, c: char| {
+        c.is_alphanumeric()
+            || (c == '.'
+                && i > 0
+                && chars.get(i - 1).is_some_and(char::is_ascii_digit)
+                && chars.get(i + 1).is_some_and(char::is_ascii_digit))
+    };
+    let mut out: String = chars
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| keep(*i, **c))
+        .flat_map(|(_, c)| c.to_lowercase())
         .filter(|c| !matches!(c, 'ㅋ' | 'ㅎ' | 'ㅠ' | 'ㅜ'))
         .collect();
     for (from, to) in KO_FOLDS {
@@ -104,6 +114,15 @@ pub fn tokens_en(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Pattern words keep their `*` (prefix) and `!` (exact) markers.
+fn pattern_tokens_en(phrase: &str) -> Vec<String> {
+    phrase
+        .split(|c: char| !(c.is_alphanumeric() || matches!(c, '\'' | '*' | '!')))
+        .map(|t| t.replace('\'', "").to_lowercase())
+        .filter(|t| !t.is_empty() && t != "*" && t != "!")
+        .collect()
+}
+
 /// A phrase to look for. `+` separates parts that must appear in order in
 /// one clause with a short gap between them (`가슴+아프` matches `가슴이 너무
 /// 아파요`; `chest + tight` matches `chest is really tight`).
@@ -116,8 +135,8 @@ pub enum Pattern {
 }
 
 /// Largest gap between the parts of a pattern: Korean characters, English tokens.
-const KO_GAP: usize = 6;
-const EN_GAP: usize = 3;
+const KO_GAP: usize = 10;
+const EN_GAP: usize = 4;
 
 impl Pattern {
     pub fn new(phrase: &str) -> Pattern {
@@ -128,7 +147,7 @@ impl Pattern {
             let regex = Regex::new(if body.is_empty() { "[^\\s\\S]" } else { &body }).expect("escaped pattern");
             Pattern::Ko { parts, regex }
         } else {
-            Pattern::En(phrase.split('+').map(tokens_en).filter(|p| !p.is_empty()).collect())
+            Pattern::En(phrase.split('+').map(pattern_tokens_en).filter(|p| !p.is_empty()).collect())
         }
     }
 
@@ -190,7 +209,7 @@ pub struct Text {
 fn clause_splitter() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r"(?i)[.,;:!?\n\r…~]+|\s(?:but|and|however|although|though|whereas)\s|(?:지만|는데|그런데|근데|그러나|하지만)\s")
+        Regex::new(r"(?i)[.,;:!?\n\r…~]+|\s(?:but|and|however|although|though|whereas)\s|(?:지만|는데|은데|인데|그런데|근데|그러나|하지만)\s")
             .expect("static regex")
     })
 }
@@ -200,7 +219,7 @@ fn ko_negation_after() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         Regex::new(
-            r"^(?:은|는|이|가|도|을|를|까지|이나|만|은좀|는좀|이좀|도좀)?(?:전혀|별로|딱히|아직|그렇게|많이|크게)?(?:없|안|않|아니|못느|멀쩡)|^(?:지|진|지는|지도|지가|진게)(?:않|안|아니)",
+            r"^(?:은|는|ㄴ|ㄹ)?(?:생각|마음|느낌|기분|증상|통증|적|건|것)?(?:은|는|이|가|도|을|를|까지|까지는|까지도|이나|만|은좀|는좀|이좀|도좀)?(?:전혀|별로|딱히|아직|그렇게|많이|크게)?(?:없|안|않|아니|못느|멀쩡)|^(?:지|진|지는|지도|지가|진게)(?:않|안|아니)|^(?:이나|나|랑|이랑|하고|와|과|도)[^없않]{1,10}?(?:은|는|이|가|도|건|것은|거는)(?:전혀|별로|딱히)?(?:없|않|아니)",
         )
         .expect("static regex")
     })
@@ -267,20 +286,37 @@ impl Text {
     }
 }
 
+/// A negation up to six words before the hit; a list (`no fever, cough or
+/// rash`) carries the negation over `or` / `nor`.
 fn en_negated(tokens: &[String], start: usize) -> bool {
-    let from = start.saturating_sub(6);
-    tokens[from..start].iter().enumerate().any(|(offset, t)| {
-        let is_negation = EN_NEGATIONS.contains(&t.as_str());
-        let next = tokens.get(from + offset + 1).map(String::as_str).unwrap_or("");
-        is_negation && !EN_NOT_NEGATING_NEXT.contains(&next)
-    })
+    let mut budget = 6usize;
+    let mut i = start;
+    while i > 0 && budget > 0 {
+        i -= 1;
+        budget -= 1;
+        let t = tokens[i].as_str();
+        if matches!(t, "or" | "nor") {
+            budget = 6;
+            continue;
+        }
+        let next = tokens.get(i + 1).map(String::as_str).unwrap_or("");
+        if EN_NEGATIONS.contains(&t) && !EN_NOT_NEGATING_NEXT.contains(&next) {
+            return true;
+        }
+    }
+    false
 }
 
 /// Token equality with plural/verb endings and one typo (or swapped pair)
-/// in words of six letters or more.
+/// in words of six letters or more. A pattern token ending in `*` is a
+/// prefix; one ending in `!` must match exactly (`burnt!` must not match
+/// `burning`).
 fn token_matches(token: &str, pattern: &str) -> bool {
     if let Some(stem) = pattern.strip_suffix('*') {
         return token.starts_with(stem);
+    }
+    if let Some(exact) = pattern.strip_suffix('!') {
+        return token == exact;
     }
     if token == pattern {
         return true;
@@ -420,6 +456,8 @@ mod tests {
         assert!(denies("열은 없는데 목이 좀 칼칼해요", "열"));
         assert!(denies("숨이 차진 않아요", "숨이 차"));
         assert!(denies("숨쉬기 힘들지 않아요", "숨쉬기 힘들"));
+        assert!(denies("다리저림이나 힘빠지는건 없어요", "다리저림"), "a list carries the negation");
+        assert!(denies("두통이나 어지러움은 없어요", "두통"));
         // A negation later in the sentence about something else does not count.
         assert!(affirms("가슴이 아픈데 열은 없어요", "가슴이 아프"));
         assert!(affirms("가슴이 아프고 숨이 차요", "숨이 차"));
@@ -435,6 +473,7 @@ mod tests {
         assert!(affirms("no trouble breathing, just a runny nose", "runny nose"));
         assert!(denies("I don't have chest pain", "chest pain"));
         assert!(denies("no chest pain or shortness of breath", "shortness of breath"));
+        assert!(denies("No weakness on one side or face droop", "drooping"));
         assert!(affirms("I don't know why but I have chest pain", "chest pain"));
         assert!(affirms("I do not know why my chest hurts", "chest hurts"));
         assert!(affirms("no fever but crushing chest pain", "chest pain"));

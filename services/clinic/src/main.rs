@@ -1,0 +1,4 @@
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    kit::run(clinic::SPEC, clinic::routes).await
+}

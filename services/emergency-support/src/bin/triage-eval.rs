@@ -1,0 +1,133 @@
+//! Measures the triage engine on a labelled vignette set.
+//!
+//! ```text
+//! triage-eval [data/eval/triage_vignettes.json] [--misses] [--json]
+//! ```
+//!
+//! Reports exact level accuracy, emergency recall, under-triage and
+//! over-triage rates, and department top-3 accuracy, overall and per
+//! language.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+use emergency_support::triage::{Engine, Input, Level, Sex};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct VignetteFile {
+    vignettes: Vec<Vignette>,
+}
+
+#[derive(Deserialize)]
+struct Vignette {
+    id: String,
+    lang: String,
+    text: String,
+    age_years: Option<f64>,
+    sex: Option<Sex>,
+    pregnant: Option<bool>,
+    level: Level,
+    departments: Vec<String>,
+}
+
+#[derive(Default, serde::Serialize)]
+struct Tally {
+    total: usize,
+    exact: usize,
+    under: usize,
+    over: usize,
+    emergencies: usize,
+    emergencies_caught: usize,
+    dept_top3: usize,
+}
+
+impl Tally {
+    fn pct(n: usize, d: usize) -> f64 {
+        if d == 0 {
+            0.0
+        } else {
+            (n as f64 * 1000.0 / d as f64).round() / 10.0
+        }
+    }
+
+    fn line(&self, label: &str) -> String {
+        format!(
+            "{label:<8} n={:<4} level accuracy {:>5.1}%  emergency recall {:>5.1}% ({}/{})  under-triage {:>5.1}%  over-triage {:>5.1}%  department top-3 {:>5.1}%",
+            self.total,
+            Self::pct(self.exact, self.total),
+            Self::pct(self.emergencies_caught, self.emergencies),
+            self.emergencies_caught,
+            self.emergencies,
+            Self::pct(self.under, self.total),
+            Self::pct(self.over, self.total),
+            Self::pct(self.dept_top3, self.total),
+        )
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let path =
+        args.iter().find(|a| !a.starts_with("--")).cloned().unwrap_or_else(|| {
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/eval/triage_vignettes.json").to_string()
+        });
+    let show_misses = args.iter().any(|a| a == "--misses");
+    let json = args.iter().any(|a| a == "--json");
+    let file: VignetteFile = match std::fs::read_to_string(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+    {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("triage-eval: cannot read {path}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let engine = Engine::bundled();
+    let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut confusion: BTreeMap<(Level, Level), usize> = BTreeMap::new();
+    for v in &file.vignettes {
+        let o = engine.evaluate(&Input { text: &v.text, age_years: v.age_years, sex: v.sex, pregnant: v.pregnant });
+        *confusion.entry((v.level, o.level)).or_default() += 1;
+        let top3 = o.departments.iter().take(3).any(|d| v.departments.first() == Some(d));
+        for key in ["all".to_string(), v.lang.clone()] {
+            let t = tallies.entry(key).or_default();
+            t.total += 1;
+            t.exact += usize::from(o.level == v.level);
+            t.under += usize::from(o.level < v.level);
+            t.over += usize::from(o.level > v.level);
+            if v.level == Level::Emergency {
+                t.emergencies += 1;
+                t.emergencies_caught += usize::from(o.level == Level::Emergency);
+            }
+            t.dept_top3 += usize::from(top3);
+        }
+        if show_misses && (o.level != v.level || !top3) {
+            let rules: Vec<&str> = o.matched_rules.iter().map(|r| r.id.as_str()).collect();
+            println!(
+                "MISS {:<10} want {:<9} got {:<9} depts want {:?} got {:?} rules {:?}\n     {}",
+                v.id,
+                v.level.as_str(),
+                o.level.as_str(),
+                v.departments.first(),
+                o.departments.iter().take(3).collect::<Vec<_>>(),
+                rules,
+                v.text
+            );
+        }
+    }
+    if json {
+        println!("{}", serde_json::to_string(&tallies).unwrap_or_default());
+    } else {
+        println!("triage evaluation on {} ({} vignettes)", path, file.vignettes.len());
+        for (label, t) in &tallies {
+            println!("{}", t.line(label));
+        }
+        println!("confusion (expected -> got):");
+        for ((want, got), n) in &confusion {
+            println!("  {:<9} -> {:<9} {n}", want.as_str(), got.as_str());
+        }
+    }
+    ExitCode::SUCCESS
+}

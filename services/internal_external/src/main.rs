@@ -1,0 +1,4 @@
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    kit::run(internal_external::SPEC, internal_external::routes).await
+}
