@@ -283,6 +283,11 @@ impl Engine {
                 }
             }
         }
+        // A child should also be able to start with the pediatrician.
+        if is_child && !departments.is_empty() && !departments.iter().any(|d| d == "pediatrics") {
+            let at = departments.len().min(1);
+            departments.insert(at, "pediatrics".to_string());
+        }
         if departments.is_empty() {
             departments = if is_child {
                 vec!["pediatrics".into()]

@@ -128,8 +128,10 @@ fn pattern_tokens_en(phrase: &str) -> Vec<String> {
 /// 아파요`; `chest + tight` matches `chest is really tight`).
 #[derive(Debug, Clone)]
 pub enum Pattern {
-    /// Compact Korean parts, matched by a regex over the compact clause.
-    Ko { parts: Vec<String>, regex: Regex },
+    /// Compact Korean parts, matched by a regex over the compact clause
+    /// (or, when a part starts with `^`, over the marked form so that part
+    /// must begin a word: `^이빨` must not match `등이 빨갛고`).
+    Ko { parts: Vec<String>, regex: Regex, anchored: bool },
     /// English token parts.
     En(Vec<Vec<String>>),
 }
@@ -141,11 +143,27 @@ const EN_GAP: usize = 4;
 impl Pattern {
     pub fn new(phrase: &str) -> Pattern {
         if phrase.chars().any(is_hangul) {
-            let parts: Vec<String> = phrase.split('+').map(compact_ko).filter(|p| !p.is_empty()).collect();
-            let body = parts.iter().map(|p| regex::escape(p)).collect::<Vec<_>>().join(&format!(".{{0,{KO_GAP}}}?"));
+            let raw: Vec<(bool, String)> = phrase
+                .split('+')
+                .map(|p| {
+                    let p = p.trim();
+                    match p.strip_prefix('^') {
+                        Some(rest) => (true, compact_ko(rest)),
+                        None => (false, compact_ko(p)),
+                    }
+                })
+                .filter(|(_, p)| !p.is_empty())
+                .collect();
+            let anchored = raw.iter().any(|(a, _)| *a);
+            let body = raw
+                .iter()
+                .map(|(a, p)| if *a { format!("(?:^|{WORD_MARK}){}", regex::escape(p)) } else { regex::escape(p) })
+                .collect::<Vec<_>>()
+                .join(&format!(".{{0,{KO_GAP}}}?"));
+            let parts = raw.into_iter().map(|(_, p)| p).collect();
             // An empty pattern never matches.
             let regex = Regex::new(if body.is_empty() { "[^\\s\\S]" } else { &body }).expect("escaped pattern");
-            Pattern::Ko { parts, regex }
+            Pattern::Ko { parts, regex, anchored }
         } else {
             Pattern::En(phrase.split('+').map(pattern_tokens_en).filter(|p| !p.is_empty()).collect())
         }
@@ -195,8 +213,13 @@ pub struct Hit {
 #[derive(Debug, Clone)]
 struct Clause {
     compact: String,
+    /// Compact words joined by [`WORD_MARK`], for patterns anchored at a word start.
+    marked: String,
     tokens: Vec<String>,
 }
+
+/// Joins the compact words of a clause in its marked form.
+const WORD_MARK: char = '\u{2}';
 
 /// Patient text prepared for matching.
 #[derive(Debug, Clone)]
@@ -219,7 +242,7 @@ fn ko_negation_after() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         Regex::new(
-            r"^(?:은|는|ㄴ|ㄹ)?(?:생각|마음|느낌|기분|증상|통증|적|건|것)?(?:은|는|이|가|도|을|를|까지|까지는|까지도|이나|만|은좀|는좀|이좀|도좀)?(?:전혀|별로|딱히|아직|그렇게|많이|크게)?(?:없|안|않|아니|못느|멀쩡)|^(?:지|진|지는|지도|지가|진게)(?:않|안|아니)|^(?:이나|나|랑|이랑|하고|와|과|도)[^없않]{1,10}?(?:은|는|이|가|도|건|것은|거는)(?:전혀|별로|딱히)?(?:없|않|아니)",
+            r"^(?:한|했던|하는|할|해본|된|되는|다는|는|은|ㄴ|ㄹ)?(?:생각|마음|느낌|기분|증상|통증|증|적|건|것)?(?:은|는|이|가|도|을|를|까지|까지는|까진|까지도|이나|만|은좀|는좀|이좀|도좀)?(?:전혀|별로|딱히|아직|그렇게|많이|크게)?(?:없|안|않|아니|못느|멀쩡)|^[가-힣]{0,3}?(?:지|진|지는|지도|지가|진게)(?:않|안|아니)|^(?:이나|나|랑|이랑|하고|와|과|도|거나|하거나|이거나)[^없않]{1,12}?(?:은|는|이|가|도|건|것은|거는|진|지는)(?:전혀|별로|딱히)?(?:없|않|아니)",
         )
         .expect("static regex")
     })
@@ -238,7 +261,16 @@ impl Text {
             .split(text)
             .map(str::trim)
             .filter(|c| !c.is_empty())
-            .map(|c| Clause { compact: compact_ko(c), tokens: tokens_en(c) })
+            .map(|c| Clause {
+                compact: compact_ko(c),
+                marked: c
+                    .split_whitespace()
+                    .map(compact_ko)
+                    .filter(|w| !w.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(&WORD_MARK.to_string()),
+                tokens: tokens_en(c),
+            })
             .collect();
         Text { original: text.to_string(), lang: detect_lang(text), clauses }
     }
@@ -251,10 +283,11 @@ impl Text {
         }
         for (i, clause) in self.clauses.iter().enumerate() {
             match pattern {
-                Pattern::Ko { regex, .. } => {
-                    for m in regex.find_iter(&clause.compact) {
-                        let rest = &clause.compact[m.end()..];
-                        hits.push(Hit { clause: i, negated: ko_negation_after().is_match(rest) });
+                Pattern::Ko { regex, anchored, .. } => {
+                    let haystack = if *anchored { &clause.marked } else { &clause.compact };
+                    for m in regex.find_iter(haystack) {
+                        let rest: String = haystack[m.end()..].chars().filter(|c| *c != WORD_MARK).collect();
+                        hits.push(Hit { clause: i, negated: ko_negation_after().is_match(&rest) });
                     }
                 }
                 Pattern::En(parts) => {
@@ -336,15 +369,26 @@ fn token_matches(token: &str, pattern: &str) -> bool {
     if tv.iter().any(|t| pv.contains(t)) {
         return true;
     }
-    pattern.len() >= 6 && token.len() >= 5 && edit_distance_at_most_one(token, pattern)
+    // A substitution turns one medical word into another (`drooling` /
+    // `drooping`), so it is only tolerated in long words.
+    pattern.len() >= 6 && token.len() >= 5 && edit_distance_at_most_one(token, pattern, pattern.len() >= 9)
 }
 
 /// Optimal-string-alignment distance ≤ 1 (one insert, delete, substitution
 /// or swap of neighbours).
-fn edit_distance_at_most_one(a: &str, b: &str) -> bool {
+fn edit_distance_at_most_one(a: &str, b: &str, allow_substitution: bool) -> bool {
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
     if a.len().abs_diff(b.len()) > 1 {
         return false;
+    }
+    if !allow_substitution && a.len() == b.len() {
+        // Only a swap of neighbours is allowed between words of equal length.
+        let diffs: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+        return match diffs.as_slice() {
+            [] => true,
+            [i, j] => *j == i + 1 && a[*i] == b[*j] && a[*j] == b[*i],
+            _ => false,
+        };
     }
     let n = b.len();
     let mut prev2 = vec![0usize; n + 1];
@@ -446,6 +490,9 @@ mod tests {
         assert!(affirms("chest is really tight", "chest + tight"));
         assert!(affirms("가슴이 아파요ㅠㅠ", "가슴이 아프"));
         assert!(affirms("가슴이아팠어요", "가슴이 아프"));
+        assert!(!affirms("등이 빨갛고 따가워요", "^이빨"), "anchored parts start a word");
+        assert!(affirms("이빨이 아파요", "^이빨"));
+        assert!(!affirms("7 month old drooling", "drooping"), "no substitution in short words");
         assert!(affirms("머리가 어지럽고", "어지러"));
     }
 
@@ -458,6 +505,9 @@ mod tests {
         assert!(denies("숨쉬기 힘들지 않아요", "숨쉬기 힘들"));
         assert!(denies("다리저림이나 힘빠지는건 없어요", "다리저림"), "a list carries the negation");
         assert!(denies("두통이나 어지러움은 없어요", "두통"));
+        assert!(denies("기절한적도 없어요", "기절"));
+        assert!(denies("죽고싶다는 생각까진 없어요", "죽고+싶"));
+        assert!(denies("숨차거나 쌕쌕거리진 않아요", "숨차"));
         // A negation later in the sentence about something else does not count.
         assert!(affirms("가슴이 아픈데 열은 없어요", "가슴이 아프"));
         assert!(affirms("가슴이 아프고 숨이 차요", "숨이 차"));
