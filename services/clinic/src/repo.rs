@@ -133,8 +133,24 @@ fn push_distance(qb: &mut QueryBuilder<'_, MySql>, near: &Near) {
         .push(") / 2), 2)))))");
 }
 
+/// A condition on a child table of the facility `c`. In nearby searches it is
+/// written as a scalar subquery, which both MySQL and MariaDB evaluate per
+/// candidate row through the child's primary key; as `EXISTS` they may turn
+/// it into a semi-join driven from the child table (every pediatrics row in
+/// the country, every Tuesday interval…) instead of from the bounding box.
+fn push_child_condition(qb: &mut QueryBuilder<'_, MySql>, per_candidate: bool, from_where: &str) -> &'static str {
+    if per_candidate {
+        qb.push(" AND (SELECT 1 FROM ").push(from_where);
+        " LIMIT 1) IS NOT NULL"
+    } else {
+        qb.push(" AND EXISTS (SELECT 1 FROM ").push(from_where);
+        ")"
+    }
+}
+
 fn push_filters(qb: &mut QueryBuilder<'_, MySql>, f: &Filters) {
     qb.push(" WHERE 1 = 1");
+    let per_candidate = f.near.is_some();
     if let Some(near) = &f.near {
         let bbox = near.bounding_box();
         qb.push(" AND c.lat BETWEEN ").push_bind(bbox.min_lat).push(" AND ").push_bind(bbox.max_lat);
@@ -145,10 +161,8 @@ fn push_filters(qb: &mut QueryBuilder<'_, MySql>, f: &Filters) {
     for term in &f.terms {
         qb.push(" AND c.search_text LIKE ").push_bind(like_contains(term));
     }
-    if let Some(department) = &f.department {
-        qb.push(" AND EXISTS (SELECT 1 FROM clinic_departments d WHERE d.clinic_id = c.id AND d.department = ")
-            .push_bind(department.clone())
-            .push(")");
+    if let Some(kind) = f.kind {
+        qb.push(" AND c.type = ").push_bind(kind.as_str());
     }
     if !f.regions.is_empty() {
         qb.push(" AND (");
@@ -161,46 +175,76 @@ fn push_filters(qb: &mut QueryBuilder<'_, MySql>, f: &Filters) {
         }
         qb.push(")");
     }
-    if let Some(kind) = f.kind {
-        qb.push(" AND c.type = ").push_bind(kind.as_str());
+    if let Some(department) = &f.department {
+        let close = push_child_condition(
+            qb,
+            per_candidate,
+            "clinic_departments d WHERE d.clinic_id = c.id AND d.department = ",
+        );
+        qb.push_bind(department.clone()).push(close);
     }
     if let Some((day, minute)) = f.open_at {
-        qb.push(" AND EXISTS (SELECT 1 FROM clinic_hours h WHERE h.clinic_id = c.id AND h.day = ")
-            .push_bind(day.as_str())
+        let close = push_child_condition(qb, per_candidate, "clinic_hours h WHERE h.clinic_id = c.id AND h.day = ");
+        qb.push_bind(day.as_str())
             .push(" AND h.open_min <= ")
             .push_bind(minute)
             .push(" AND h.close_min > ")
             .push_bind(minute)
-            .push(")");
+            .push(close);
     }
 }
 
-/// The page query: the matching rows of one page, nearest first (or best
-/// name match, then name), with the total count as a window column.
+/// `FROM clinics c` for the matching step: nearby searches always start from
+/// the bounding box on `(lat, lon)`.
+fn push_from(qb: &mut QueryBuilder<'_, MySql>, f: &Filters) {
+    qb.push(" FROM clinics c");
+    if f.near.is_some() {
+        qb.push(" FORCE INDEX (clinics_lat_lon)");
+    }
+}
+
+/// The page query, in two steps. The inner query finds the matches with only
+/// what ranking needs (id, distance or name; with no other filter a nearby
+/// search reads the `(lat, lon)` index alone), counts them (a window column)
+/// and keeps one page; the outer query reads the full rows of that page by
+/// primary key.
 fn page_query<'a>(prefix: &str, f: &'a Filters, page: u64, size: u64) -> QueryBuilder<'a, MySql> {
-    let mut qb = QueryBuilder::new(format!("{prefix}SELECT {COLUMNS}, COUNT(*) OVER () AS total_rows"));
+    let mut qb = QueryBuilder::new(format!("{prefix}SELECT {COLUMNS}, p.total_rows"));
+    if f.near.is_some() {
+        qb.push(", p.distance_km");
+    }
+    qb.push(" FROM (SELECT c.id, COUNT(*) OVER () AS total_rows");
+    let outer_order;
     if let Some(near) = &f.near {
         qb.push(", ");
         push_distance(&mut qb, near);
         qb.push(" AS distance_km");
-    }
-    qb.push(" FROM clinics c");
-    push_filters(&mut qb, f);
-    if let Some(near) = &f.near {
+        push_from(&mut qb, f);
+        push_filters(&mut qb, f);
         qb.push(" HAVING distance_km <= ").push_bind(near.radius_km);
         qb.push(" ORDER BY distance_km, c.id");
+        outer_order = "p.distance_km, p.id";
     } else if !f.terms.is_empty() {
         // Names that are the query or start with it first.
         let whole = f.terms.join(" ");
-        qb.push(" ORDER BY CASE WHEN c.name = ")
+        qb.push(", c.name AS name_key, CASE WHEN c.name = ")
             .push_bind(whole.clone())
             .push(" THEN 0 WHEN c.name LIKE ")
             .push_bind(format!("{}%", like_escape(&whole)))
-            .push(" THEN 1 ELSE 2 END, c.name, c.id");
+            .push(" THEN 1 ELSE 2 END AS name_rank");
+        push_from(&mut qb, f);
+        push_filters(&mut qb, f);
+        qb.push(" ORDER BY name_rank, c.name, c.id");
+        outer_order = "p.name_rank, p.name_key, p.id";
     } else {
+        qb.push(", c.name AS name_key");
+        push_from(&mut qb, f);
+        push_filters(&mut qb, f);
         qb.push(" ORDER BY c.name, c.id");
+        outer_order = "p.name_key, p.id";
     }
     qb.push(" LIMIT ").push_bind(size).push(" OFFSET ").push_bind(page.saturating_sub(1).saturating_mul(size));
+    qb.push(") p JOIN clinics c ON c.id = p.id ORDER BY ").push(outer_order);
     qb
 }
 
@@ -210,7 +254,8 @@ fn count_query(f: &Filters) -> QueryBuilder<'_, MySql> {
         Some(near) => {
             qb.push("(SELECT c.id, ");
             push_distance(&mut qb, near);
-            qb.push(" AS distance_km FROM clinics c");
+            qb.push(" AS distance_km");
+            push_from(&mut qb, f);
             push_filters(&mut qb, f);
             qb.push(" HAVING distance_km <= ").push_bind(near.radius_km).push(") t");
         }

@@ -21,6 +21,7 @@ pub struct ServiceClient {
     target: String,
     base_url: String,
     retries: u32,
+    tokens: Option<std::sync::Arc<crate::auth::TokenSource>>,
 }
 
 const BACKOFF_BASE: Duration = Duration::from_millis(50);
@@ -48,7 +49,14 @@ impl ServiceClient {
             target: target.to_string(),
             base_url: base_url.trim_end_matches('/').to_string(),
             retries: config.http_client_retries,
+            tokens: None,
         })
+    }
+
+    /// Sends a client-credentials token for the target with every call.
+    pub fn with_tokens(mut self, tokens: Option<std::sync::Arc<crate::auth::TokenSource>>) -> ServiceClient {
+        self.tokens = tokens;
+        self
     }
 
     pub async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
@@ -74,6 +82,10 @@ impl ServiceClient {
         idempotent: bool,
     ) -> Result<T> {
         let url = format!("{}{}", self.base_url, path);
+        let bearer = match &self.tokens {
+            Some(tokens) => Some(tokens.token(&self.target).await?),
+            None => None,
+        };
         let attempts = if idempotent { self.retries + 1 } else { 1 };
         let mut last_error = String::new();
         for attempt in 0..attempts {
@@ -85,6 +97,9 @@ impl ServiceClient {
             let mut request = self.http.request(method.clone(), &url).header(request_id::HEADER, request_id::current());
             if let Some(b) = body {
                 request = request.json(b);
+            }
+            if let Some(token) = &bearer {
+                request = request.bearer_auth(token);
             }
             let started = Instant::now();
             let outcome = request.send().await;
@@ -113,6 +128,18 @@ impl ServiceClient {
                 }
                 Ok(response) if response.status() == StatusCode::NOT_FOUND => {
                     return Err(Error::NotFound(format!("{} has no {path}", self.target)));
+                }
+                Ok(response) if response.status() == StatusCode::UNAUTHORIZED => {
+                    return Err(Error::Upstream {
+                        service: self.target.clone(),
+                        detail: "refused our credentials (401)".into(),
+                    });
+                }
+                Ok(response) if response.status() == StatusCode::FORBIDDEN => {
+                    return Err(Error::Upstream {
+                        service: self.target.clone(),
+                        detail: "refused: missing scope (403)".into(),
+                    });
                 }
                 Ok(response) => {
                     last_error = format!("{} answered {}", self.target, response.status());

@@ -100,6 +100,14 @@ pub struct Config {
     pub http_client_retries: u32,
     pub log_format: LogFormat,
     pub log_filter: String,
+    /// `iss` of every token the accounts service signs.
+    pub auth_issuer: String,
+    /// Where services fetch the token-signing public keys.
+    pub auth_jwks_url: String,
+    /// Where services get their client-credentials tokens.
+    pub auth_token_url: String,
+    /// This service's own OAuth2 client, when it calls other services.
+    pub service_client: Option<(String, String)>,
 }
 
 /// Every problem found in the environment, each naming its variable.
@@ -250,7 +258,24 @@ impl Config {
             }
         };
 
+        let chatbot_url = services.get("chatbot").map(|e| e.url.clone()).unwrap_or_default();
+        let auth_jwks_url =
+            r.raw("MEDI_AUTH_JWKS_URL").unwrap_or_else(|| format!("{chatbot_url}/account/.well-known/jwks.json"));
+        let auth_token_url =
+            r.raw("MEDI_AUTH_TOKEN_URL").unwrap_or_else(|| format!("{chatbot_url}/account/oauth/token"));
+        let service_client = match (r.raw("MEDI_SERVICE_CLIENT_ID"), r.raw("MEDI_SERVICE_CLIENT_SECRET")) {
+            (Some(id), Some(secret)) => Some((id, secret)),
+            (None, None) => None,
+            _ => {
+                r.problems.push("MEDI_SERVICE_CLIENT_ID and MEDI_SERVICE_CLIENT_SECRET go together".to_string());
+                None
+            }
+        };
         let config = Config {
+            auth_issuer: r.raw("MEDI_AUTH_ISSUER").unwrap_or_else(|| "medi".to_string()),
+            auth_jwks_url,
+            auth_token_url,
+            service_client,
             bind_host,
             services,
             global_database_url,

@@ -14,6 +14,7 @@
 //! shard pools, Redis, the inter-service client, the OpenAPI document, and a
 //! server with timeouts, body limits and graceful shutdown.
 
+pub mod auth;
 pub mod client;
 pub mod config;
 pub mod db;
@@ -45,6 +46,10 @@ pub struct Ctx {
     pub config: Arc<Config>,
     pub db: Db,
     pub redis: RedisStore,
+    /// Verifies user and service tokens (keys from the JWKS endpoint).
+    pub auth: Arc<auth::Verifier>,
+    /// This service's own client-credentials tokens, when configured.
+    pub tokens: Option<Arc<auth::TokenSource>>,
 }
 
 impl Ctx {
@@ -54,7 +59,15 @@ impl Ctx {
         let db = Db::connect_lazy(&config)?;
         let redis = RedisStore::new(&config.redis_url, &config.redis_prefix, config.health_check_timeout)
             .map_err(|e| Error::Internal(anyhow::anyhow!("bad MEDI_REDIS_URL: {e}")))?;
-        Ok(Ctx { service, config: Arc::new(config), db, redis })
+        let auth = Arc::new(auth::Verifier::new(service, &config.auth_issuer, &config.auth_jwks_url));
+        let tokens = config.service_client.as_ref().map(|(id, secret)| {
+            Arc::new(auth::TokenSource::new(auth::ClientCredentials {
+                token_url: config.auth_token_url.clone(),
+                client_id: id.clone(),
+                client_secret: secret.clone(),
+            }))
+        });
+        Ok(Ctx { service, config: Arc::new(config), db, redis, auth, tokens })
     }
 
     /// The service's read-through cache.
@@ -68,7 +81,9 @@ impl Ctx {
     }
 
     /// A client for calling another service.
+    /// A client for calling another service; it sends this service's token
+    /// when client credentials are configured.
     pub fn client(&self, target: &str) -> Result<ServiceClient> {
-        ServiceClient::new(&self.config, self.service, target)
+        Ok(ServiceClient::new(&self.config, self.service, target)?.with_tokens(self.tokens.clone()))
     }
 }
