@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/medi-platform/target}
 cargo build --locked -q -p emergency-support --bin triage-eval
-for set in data/eval/triage_vignettes.json data/eval/triage_vignettes_holdout.json; do
+for set in data/eval/triage_vignettes*.json; do
     [ -f "$set" ] || continue
     "$CARGO_TARGET_DIR/debug/triage-eval" "$set" "$@"
     echo

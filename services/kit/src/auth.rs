@@ -17,8 +17,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::{FromRef, FromRequestParts};
-use axum::http::request::Parts;
 use axum::http::header;
+use axum::http::request::Parts;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier as _, VerifyingKey};
@@ -90,7 +90,8 @@ impl KeyPair {
     pub fn from_seed_b64(kid: &str, seed: &str) -> Result<KeyPair, String> {
         let bytes = URL_SAFE_NO_PAD.decode(seed.trim()).map_err(|e| format!("key {kid}: not base64url: {e}"))?;
         let seed: [u8; 32] = bytes.try_into().map_err(|_| format!("key {kid}: the seed must be 32 bytes"))?;
-        if kid.is_empty() || kid.len() > 64 || !kid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        if kid.is_empty() || kid.len() > 64 || !kid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
             return Err(format!("key id {kid:?} must be 1-64 letters, digits, - or _"));
         }
         Ok(KeyPair { kid: kid.to_string(), key: SigningKey::from_bytes(&seed) })
@@ -198,9 +199,8 @@ pub enum TokenError {
 /// The key id a token names, without verifying anything.
 pub fn token_kid(token: &str) -> Result<String, TokenError> {
     let head = token.split('.').next().ok_or(TokenError::Malformed)?;
-    let header: Header =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(head).map_err(|_| TokenError::Malformed)?)
-            .map_err(|_| TokenError::Malformed)?;
+    let header: Header = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(head).map_err(|_| TokenError::Malformed)?)
+        .map_err(|_| TokenError::Malformed)?;
     if header.alg != "EdDSA" {
         return Err(TokenError::Algorithm);
     }
@@ -221,8 +221,11 @@ pub fn verify_with(
     let (Some(head), Some(body), Some(sig), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err(TokenError::Malformed);
     };
-    let sig: [u8; 64] =
-        URL_SAFE_NO_PAD.decode(sig).map_err(|_| TokenError::Malformed)?.try_into().map_err(|_| TokenError::Malformed)?;
+    let sig: [u8; 64] = URL_SAFE_NO_PAD
+        .decode(sig)
+        .map_err(|_| TokenError::Malformed)?
+        .try_into()
+        .map_err(|_| TokenError::Malformed)?;
     key.verify(format!("{head}.{body}").as_bytes(), &Signature::from_bytes(&sig)).map_err(|_| TokenError::Signature)?;
     let claims: Claims = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(body).map_err(|_| TokenError::Malformed)?)
         .map_err(|_| TokenError::Malformed)?;
@@ -422,10 +425,8 @@ impl TokenSource {
                 detail: format!("token endpoint answered {}", response.status()),
             });
         }
-        let body: TokenResponse = response
-            .json()
-            .await
-            .map_err(|e| Error::Upstream { service: "accounts".into(), detail: e.to_string() })?;
+        let body: TokenResponse =
+            response.json().await.map_err(|e| Error::Upstream { service: "accounts".into(), detail: e.to_string() })?;
         let until = Instant::now() + Duration::from_secs(body.expires_in.saturating_sub(30).max(1));
         cache.insert(audience.to_string(), (body.access_token.clone(), until));
         Ok(body.access_token)

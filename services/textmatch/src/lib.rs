@@ -242,7 +242,7 @@ fn ko_negation_after() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         Regex::new(
-            r"^(?:한|했던|하는|할|해본|된|되는|다는|는|은|ㄴ|ㄹ)?(?:생각|마음|느낌|기분|증상|통증|증|적|건|것)?(?:은|는|이|가|도|을|를|까지|까지는|까진|까지도|이나|만|은좀|는좀|이좀|도좀)?(?:전혀|별로|딱히|아직|그렇게|많이|크게)?(?:없|안|않|아니|못느|멀쩡)|^[가-힣]{0,3}?(?:지|진|지는|지도|지가|진게)(?:않|안|아니)|^(?:이나|나|랑|이랑|하고|와|과|도|거나|하거나|이거나)[^없않]{1,12}?(?:은|는|이|가|도|건|것은|거는|진|지는)(?:전혀|별로|딱히)?(?:없|않|아니)",
+            r"^(?:한|했던|하는|할|해본|된|되는|다는|온|오|던|인|는|은|ㄴ|ㄹ)?(?:생각|마음|느낌|기분|증상|통증|증|적|건|것)?(?:은|는|이|가|도|을|를|까지|까지는|까진|까지도|이나|만|은좀|는좀|이좀|도좀)?(?:전혀|별로|딱히|아직|그렇게|많이|크게)?(?:없|안|않|아니|못느|멀쩡)|^[가-힣]{0,3}?(?:지|진|지는|지도|지가|진게)(?:않|안|아니)|^(?:이나|나|랑|이랑|와|과|도|거나|하거나|이거나)[^없않]{1,8}?(?:은|는|이|가|도|건|것은|거는|진|지는)(?:전혀|별로|딱히)?(?:없|않|아니)",
         )
         .expect("static regex")
     })
@@ -283,11 +283,15 @@ impl Text {
         }
         for (i, clause) in self.clauses.iter().enumerate() {
             match pattern {
-                Pattern::Ko { regex, anchored, .. } => {
+                Pattern::Ko { regex, anchored, parts } => {
                     let haystack = if *anchored { &clause.marked } else { &clause.compact };
                     for m in regex.find_iter(haystack) {
                         let rest: String = haystack[m.end()..].chars().filter(|c| *c != WORD_MARK).collect();
-                        hits.push(Hit { clause: i, negated: ko_negation_after().is_match(&rest) });
+                        // A negation inside the gap of a split pattern (`배는 안 아파요`
+                        // for `배+아프`) negates it too.
+                        let negative = |t: &str| t.chars().filter(|c| matches!(c, '안' | '않' | '없')).count();
+                        let gap_negated = negative(m.as_str()) > parts.iter().map(|p| negative(p)).sum::<usize>();
+                        hits.push(Hit { clause: i, negated: gap_negated || ko_negation_after().is_match(&rest) });
                     }
                 }
                 Pattern::En(parts) => {
@@ -371,7 +375,7 @@ fn token_matches(token: &str, pattern: &str) -> bool {
     }
     // A substitution turns one medical word into another (`drooling` /
     // `drooping`), so it is only tolerated in long words.
-    pattern.len() >= 6 && token.len() >= 5 && edit_distance_at_most_one(token, pattern, pattern.len() >= 9)
+    pattern.len() >= 8 && token.len() >= 7 && edit_distance_at_most_one(token, pattern, pattern.len() >= 9)
 }
 
 /// Optimal-string-alignment distance ≤ 1 (one insert, delete, substitution
@@ -508,6 +512,9 @@ mod tests {
         assert!(denies("기절한적도 없어요", "기절"));
         assert!(denies("죽고싶다는 생각까진 없어요", "죽고+싶"));
         assert!(denies("숨차거나 쌕쌕거리진 않아요", "숨차"));
+        assert!(affirms("소변볼때 따끔하고 자꾸 마려워요 열은 없고", "소변+따끔"), "a verb's -하고 is not a list");
+        assert!(denies("배는 안아프고 방귀는 잘 나와요", "배+아프"), "a negation inside the gap");
+        assert!(denies("소변이 아예 안나온적은 없어요", "소변이+안 나"));
         // A negation later in the sentence about something else does not count.
         assert!(affirms("가슴이 아픈데 열은 없어요", "가슴이 아프"));
         assert!(affirms("가슴이 아프고 숨이 차요", "숨이 차"));
@@ -529,6 +536,7 @@ mod tests {
         assert!(affirms("no fever but crushing chest pain", "chest pain"));
         assert!(affirms("cant breathe properly", "can't breathe"));
         assert!(affirms("difficulty breahting", "breathing"), "a swapped pair in a long word");
+        assert!(!affirms("the cut is gaping", "gasping"), "short words must match exactly");
         assert!(!affirms("really bad chest pian", "chest pain"), "short words must match exactly");
     }
 
