@@ -15,7 +15,7 @@ CARGO_PROFILE_FLAG := $(if $(filter release,$(PROFILE)),--release,)
 
 .PHONY: up test setup build env migrate seed bench fmt lint clean-test-dbs
 
-up: setup build env
+up: setup env
 	@$(BIN)/medictl up
 
 test: setup
@@ -27,9 +27,11 @@ setup:
 build:
 	cargo build --workspace --bins --locked $(CARGO_PROFILE_FLAG)
 
-# A local .env from the documented example, made once and never overwritten.
-env:
+# A local .env from the documented example, made once and never overwritten;
+# a token-signing key is generated into it when it has none.
+env: build
 	@[ -f .env ] || { cp .env.example .env && echo "created .env from .env.example"; }
+	@grep -q '^MEDI_JWT_SIGNING_KEYS=.' .env || { echo "MEDI_JWT_SIGNING_KEYS=$$($(BIN)/medictl keys generate)" >> .env && echo "added a signing key to .env"; }
 
 migrate: build env
 	$(BIN)/medictl migrate --create

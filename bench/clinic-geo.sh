@@ -14,7 +14,7 @@
 # kit requires; the global and shard migrations cannot share one database),
 # and drops both at the end unless KEEP_DB=1.
 #
-# Env: COUNT facilities (100000), CONCURRENCY (16), DURATION s (10),
+# Env: COUNT facilities (100000), CONCURRENCY (16), DURATION s (10), SERVICE_LOG (error),
 # WARMUP s (2), PORT (18103), MYSQL_URL (mysql://root@127.0.0.1:3306),
 # REDIS_URL (redis://127.0.0.1:6379), KEEP_DB (0), REUSE_DB (0: keep the
 # data of an earlier KEEP_DB=1 run instead of regenerating it).
@@ -57,7 +57,7 @@ synth explain
 MEDI_CLINIC_PORT=$PORT MEDI_CACHE_ENABLED=false \
     MEDI_GLOBAL_DATABASE_URL=$GLOBAL_URL MEDI_SHARD_DATABASE_URLS=$SHARD_URL \
     MEDI_REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379} MEDI_REDIS_PREFIX=medi:bench:clinic \
-    MEDI_DB_MAX_CONNECTIONS=${DB_CONNECTIONS:-16} MEDI_LOG=warn \
+    MEDI_DB_MAX_CONNECTIONS=${DB_CONNECTIONS:-16} MEDI_LOG=${SERVICE_LOG:-error} \
     "$BIN/clinic" &
 service_pid=$!
 for _ in $(seq 100); do

@@ -205,18 +205,16 @@ fn push_from(qb: &mut QueryBuilder<'_, MySql>, f: &Filters) {
 
 /// The page query, in two steps. The inner query finds the matches with only
 /// what ranking needs (id, distance or name; with no other filter a nearby
-/// search reads the `(lat, lon)` index alone), counts them (a window column)
-/// and keeps one page; the outer query reads the full rows of that page by
-/// primary key.
+/// search reads the `(lat, lon)` index alone) and keeps one page; the outer
+/// query reads the full rows of that page by primary key. Nearby searches
+/// also count the matches there (a window column over the few candidates of
+/// the bounding box); other searches count separately, because a window over
+/// a large match set would stop the database from sorting only the top rows.
 fn page_query<'a>(prefix: &str, f: &'a Filters, page: u64, size: u64) -> QueryBuilder<'a, MySql> {
-    let mut qb = QueryBuilder::new(format!("{prefix}SELECT {COLUMNS}, p.total_rows"));
-    if f.near.is_some() {
-        qb.push(", p.distance_km");
-    }
-    qb.push(" FROM (SELECT c.id, COUNT(*) OVER () AS total_rows");
+    let mut qb = QueryBuilder::new(format!("{prefix}SELECT {COLUMNS}"));
     let outer_order;
     if let Some(near) = &f.near {
-        qb.push(", ");
+        qb.push(", p.total_rows, p.distance_km FROM (SELECT c.id, COUNT(*) OVER () AS total_rows, ");
         push_distance(&mut qb, near);
         qb.push(" AS distance_km");
         push_from(&mut qb, f);
@@ -227,7 +225,7 @@ fn page_query<'a>(prefix: &str, f: &'a Filters, page: u64, size: u64) -> QueryBu
     } else if !f.terms.is_empty() {
         // Names that are the query or start with it first.
         let whole = f.terms.join(" ");
-        qb.push(", c.name AS name_key, CASE WHEN c.name = ")
+        qb.push(" FROM (SELECT c.id, c.name AS name_key, CASE WHEN c.name = ")
             .push_bind(whole.clone())
             .push(" THEN 0 WHEN c.name LIKE ")
             .push_bind(format!("{}%", like_escape(&whole)))
@@ -237,7 +235,7 @@ fn page_query<'a>(prefix: &str, f: &'a Filters, page: u64, size: u64) -> QueryBu
         qb.push(" ORDER BY name_rank, c.name, c.id");
         outer_order = "p.name_rank, p.name_key, p.id";
     } else {
-        qb.push(", c.name AS name_key");
+        qb.push(" FROM (SELECT c.id, c.name AS name_key");
         push_from(&mut qb, f);
         push_filters(&mut qb, f);
         qb.push(" ORDER BY c.name, c.id");
@@ -269,15 +267,23 @@ fn count_query(f: &Filters) -> QueryBuilder<'_, MySql> {
 
 /// One page of matches and the total number of matches.
 pub async fn search(pool: &MySqlPool, f: &Filters, page: u64, size: u64) -> sqlx::Result<(Vec<Clinic>, u64)> {
-    let rows = page_query("", f, page, size).build().fetch_all(pool).await?;
-    let total = match rows.first() {
-        Some(r) => u64::try_from(r.try_get::<i64, _>("total_rows")?).unwrap_or(0),
-        // Past the last page the window has no row to report the total on.
-        None if page > 1 => {
-            let n: i64 = count_query(f).build_query_scalar().fetch_one(pool).await?;
-            u64::try_from(n).unwrap_or(0)
-        }
-        None => 0,
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    let (rows, total) = if f.near.is_some() {
+        let rows = page_query("", f, page, size).build().fetch_all(pool).await?;
+        let total = match rows.first() {
+            Some(r) => count(r.try_get::<i64, _>("total_rows")?),
+            // Past the last page the window has no row to report the total on.
+            None if page > 1 => count(count_query(f).build_query_scalar().fetch_one(pool).await?),
+            None => 0,
+        };
+        (rows, total)
+    } else {
+        // Two connections: the page and the count run at the same time.
+        let mut page_qb = page_query("", f, page, size);
+        let mut count_qb = count_query(f);
+        let (rows, total): (Vec<MySqlRow>, i64) =
+            tokio::try_join!(page_qb.build().fetch_all(pool), count_qb.build_query_scalar().fetch_one(pool))?;
+        (rows, count(total))
     };
     let items = with_details(pool, rows, f.near.is_some()).await?;
     Ok((items, total))

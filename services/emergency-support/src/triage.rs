@@ -217,8 +217,24 @@ impl Engine {
         let age = input.age_years.or_else(|| text.age_years());
         let pregnant = input.pregnant.unwrap_or_else(|| textmatch::mentions_pregnancy(input.text));
 
+        // Numbers read as vital signs count like the words for them.
+        let mut measured: Vec<&str> = Vec::new();
+        if let Some(t) = textmatch::temperature_c(input.text) {
+            if t >= 38.0 {
+                measured.push("fever");
+            }
+            if t >= 39.0 {
+                measured.push("high_fever");
+            }
+        }
+        if textmatch::blood_pressure(input.text).is_some_and(|(sys, dia)| sys >= 180 || dia >= 120) {
+            measured.push("very_high_bp");
+        }
         let mut cache: BTreeMap<&str, bool> = BTreeMap::new();
         let mut is = |concept: &str| -> bool {
+            if measured.contains(&concept) {
+                return true;
+            }
             if let Some(v) = cache.get(concept) {
                 return *v;
             }

@@ -41,6 +41,11 @@ enum Command {
         #[command(subcommand)]
         what: ImportKind,
     },
+    /// Token-signing keys for the accounts service.
+    Keys {
+        #[command(subcommand)]
+        what: KeysCommand,
+    },
     /// Migrate, seed and run every service built so far until ctrl-c.
     Up {
         /// Directory holding the service binaries (default: next to medictl).
@@ -49,6 +54,18 @@ enum Command {
         /// Skip creating databases, migrating and seeding.
         #[arg(long)]
         no_setup: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Print a new Ed25519 signing key as `kid:seed` for MEDI_JWT_SIGNING_KEYS.
+    /// To rotate, put the new key first and keep the old one until the
+    /// longest access token signed with it has expired.
+    Generate {
+        /// Key id (default: key-<date>).
+        #[arg(long)]
+        kid: Option<String>,
     },
 }
 
@@ -70,6 +87,13 @@ enum ImportKind {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Generating a key needs no configuration.
+    if let Command::Keys { what: KeysCommand::Generate { kid } } = &cli.command {
+        let kid = kid.clone().unwrap_or_else(|| format!("key-{}", chrono::Utc::now().format("%Y%m%d%H%M%S")));
+        let key = kit::auth::KeyPair::generate(&kid);
+        println!("{}:{}", key.kid, key.seed_b64());
+        return ExitCode::SUCCESS;
+    }
     let config = match Config::from_env() {
         Ok(c) => c,
         Err(e) => {
@@ -96,6 +120,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             import_clinics(&config, &file, departments.as_deref()).await
         }
         Command::Import { what: ImportKind::EmergencyRooms { file } } => import_rooms(&config, &file).await,
+        Command::Keys { .. } => Ok(()),
         Command::Up { bin_dir, no_setup } => {
             if !no_setup {
                 migrate(&config, true).await?;

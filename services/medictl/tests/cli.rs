@@ -87,3 +87,16 @@ async fn bad_files_and_configuration_fail_clearly() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("MEDI_GLOBAL_DATABASE_URL is required"), "{err}");
 }
+
+#[test]
+fn generated_signing_keys_parse() {
+    let out = Command::new(env!("CARGO_BIN_EXE_medictl"))
+        .args(["keys", "generate", "--kid", "k2026"])
+        .env_clear()
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let line = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let keys = kit::auth::parse_signing_keys(&line).expect("the printed key parses");
+    assert_eq!(keys[0].kid, "k2026");
+}

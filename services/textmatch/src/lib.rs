@@ -463,6 +463,35 @@ pub fn extract_age_years(text: &str) -> Option<f64> {
     best.map(|(_, y)| y)
 }
 
+/// The highest blood pressure reading written as `systolic/diastolic`.
+pub fn blood_pressure(text: &str) -> Option<(u32, u32)> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r"(\d{2,3})\s*/\s*(\d{2,3})").expect("static regex"));
+    re.captures_iter(text)
+        .filter_map(|c| Some((c.get(1)?.as_str().parse::<u32>().ok()?, c.get(2)?.as_str().parse::<u32>().ok()?)))
+        .filter(|(s, d)| (70..=260).contains(s) && (40..=160).contains(d) && s > d)
+        .max()
+}
+
+/// The highest body temperature the text states, in °C (Fahrenheit
+/// readings are converted). Only numbers that read as temperatures count:
+/// followed by 도/℃/°/degrees, or after 열/체온/fever/temp.
+pub fn temperature_c(text: &str) -> Option<f64> {
+    static RE: OnceLock<[Regex; 2]> = OnceLock::new();
+    let res = RE.get_or_init(|| {
+        [
+            Regex::new(r"(?i)(\d{2,3}(?:\.\d{1,2})?)\s*(?:도|℃|°\s*[cf]?|degrees?\b|[cf]\b)").expect("static regex"),
+            Regex::new(r"(?i)(?:열|체온|fever|temp\w*|thermometer)\D{0,14}?(\d{2,3}(?:\.\d{1,2})?)")
+                .expect("static regex"),
+        ]
+    });
+    res.iter()
+        .flat_map(|re| re.captures_iter(text).filter_map(|c| c.get(1)?.as_str().parse::<f64>().ok()))
+        .map(|t| if (95.0..=110.0).contains(&t) { (t - 32.0) * 5.0 / 9.0 } else { t })
+        .filter(|t| (34.0..=43.5).contains(t))
+        .reduce(f64::max)
+}
+
 /// Whether the text says the person is pregnant (and does not deny it).
 pub fn mentions_pregnancy(text: &str) -> bool {
     let t = Text::new(text);
@@ -560,6 +589,18 @@ mod tests {
         assert!(close(extract_age_years("72 year old man, confused"), 72.0));
         assert!(close(extract_age_years("신생아가 열이 나요"), 0.02));
         assert_eq!(extract_age_years("열이 38.5도예요"), None);
+    }
+
+    #[test]
+    fn numbers_are_read_as_vital_signs() {
+        assert_eq!(blood_pressure("오늘 재보니 192/112 세번째도 비슷"), Some((192, 112)));
+        assert_eq!(blood_pressure("bp 128/82 then 188/116"), Some((188, 116)));
+        assert_eq!(blood_pressure("1/2 tablet"), None);
+        assert_eq!(temperature_c("열이 38.5도예요"), Some(38.5));
+        assert_eq!(temperature_c("temp 37.9 this morning, 39.4 degrees now"), Some(39.4));
+        assert!(temperature_c("fever of 102F").is_some_and(|t| (t - 38.9).abs() < 0.1));
+        assert_eq!(temperature_c("3살 아이, 10분 전에"), None);
+        assert_eq!(temperature_c("38 weeks pregnant"), None);
     }
 
     #[test]

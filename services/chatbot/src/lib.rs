@@ -1,0 +1,98 @@
+//! The chatbot service (port 8101). This crate holds the accounts part under
+//! `/account`: signup, login, rotating refresh tokens, the profile with its
+//! health fields, account deletion, the JWKS, and OAuth2 client credentials
+//! for services. Conversation routes (`/chatbot`) come later.
+
+pub mod accounts;
+pub mod model;
+pub mod oauth;
+pub mod settings;
+pub mod throttle;
+pub mod tokens;
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use axum::routing::{get, post};
+use axum::Router;
+use kit::{Ctx, Error, ServiceSpec};
+use utoipa::OpenApi;
+
+pub use accounts::{reconcile, ReconcileReport};
+pub use settings::{AccountSettings, OAuthClient};
+
+use crate::model::*;
+
+pub const SPEC: ServiceSpec = ServiceSpec { name: "chatbot", openapi };
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "medi chatbot service", description = "Accounts: signup, login, tokens, profile, client credentials."),
+    paths(
+        accounts::signup, accounts::login, tokens::refresh, tokens::logout, tokens::jwks,
+        accounts::me, accounts::update_me, accounts::delete_me, oauth::token
+    ),
+    components(schemas(
+        SignupRequest, LoginRequest, RefreshRequest, TokenPair, UserSummary, Profile, Health, Sex,
+        ProfilePatch, HealthPatch, oauth::ServiceToken
+    )),
+    tags((name = "account", description = "User accounts and tokens"))
+)]
+pub struct ApiDoc;
+
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// State of the account routes.
+#[derive(Clone)]
+pub struct AppState {
+    pub ctx: Ctx,
+    pub settings: Arc<AccountSettings>,
+}
+
+impl FromRef<AppState> for Ctx {
+    fn from_ref(state: &AppState) -> Ctx {
+        state.ctx.clone()
+    }
+}
+
+/// The routes, with the settings read from the environment. A bad or
+/// missing setting stops the process with a message naming the variable.
+pub fn routes(ctx: Ctx) -> Router {
+    match AccountSettings::from_env() {
+        Ok(settings) => routes_with(ctx, settings),
+        Err(e) => {
+            eprintln!("chatbot: {e}");
+            tracing::error!(error = %e, "bad account configuration");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// The routes with explicit settings (tests).
+pub fn routes_with(ctx: Ctx, settings: AccountSettings) -> Router {
+    // Verify our own user tokens with our own keys instead of fetching the
+    // JWKS from ourselves. The lock is fresh and uncontended, so this
+    // completes on the first poll.
+    futures::executor::block_on(ctx.auth.set_keys(&settings.jwks()));
+    let state = AppState { ctx, settings: Arc::new(settings) };
+    Router::new()
+        .route("/account/signup", post(accounts::signup))
+        .route("/account/login", post(accounts::login))
+        .route("/account/token/refresh", post(tokens::refresh))
+        .route("/account/logout", post(tokens::logout))
+        .route("/account/.well-known/jwks.json", get(tokens::jwks))
+        .route("/account/me", get(accounts::me).patch(accounts::update_me).delete(accounts::delete_me))
+        .route("/account/oauth/token", post(oauth::token))
+        .with_state(state)
+}
+
+/// A failing shard query: only that shard's users are affected, and they
+/// get a 503 rather than a 500.
+pub(crate) fn shard_down(shard: u16) -> impl FnOnce(sqlx::Error) -> Error {
+    move |e| {
+        tracing::warn!(shard, error = %e, "shard query failed");
+        Error::Unavailable("your account data is temporarily unavailable".into())
+    }
+}
