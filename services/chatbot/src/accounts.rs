@@ -123,7 +123,16 @@ pub async fn signup(
     }
     failpoint("signup_after_shard");
 
-    sqlx::query("UPDATE users SET status = 'active' WHERE id = ?").bind(&user_id).execute(&ctx.db.global).await?;
+    let activated = sqlx::query("UPDATE users SET status = 'active' WHERE id = ? AND status = 'pending'")
+        .bind(&user_id)
+        .execute(&ctx.db.global)
+        .await?;
+    if activated.rows_affected() != 1 {
+        // A reconcile pass removed the pending row meanwhile (run with too
+        // short an age): undo the shard row rather than leave an orphan.
+        let _ = sqlx::query("DELETE FROM accounts WHERE user_id = ?").bind(&user_id).execute(pool).await;
+        return Err(Error::Unavailable("the signup was interrupted; please try again".into()));
+    }
     let user = UserSummary { id: user_id, email, display_name };
     let pair = tokens::issue(ctx, &state.settings, user, shard).await?;
     Ok((StatusCode::CREATED, Json(pair)))

@@ -36,9 +36,24 @@ pub const SPEC: ServiceSpec = ServiceSpec { name: "chatbot", openapi };
         SignupRequest, LoginRequest, RefreshRequest, TokenPair, UserSummary, Profile, Health, Sex,
         ProfilePatch, HealthPatch, oauth::ServiceToken
     )),
+    modifiers(&BearerAuth),
     tags((name = "account", description = "User accounts and tokens"))
 )]
 pub struct ApiDoc;
+
+/// Declares the `bearer` scheme the profile routes use.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
@@ -94,5 +109,19 @@ pub(crate) fn shard_down(shard: u16) -> impl FnOnce(sqlx::Error) -> Error {
     move |e| {
         tracing::warn!(shard, error = %e, "shard query failed");
         Error::Unavailable("your account data is temporarily unavailable".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_document_lists_the_account_routes() {
+        let doc = serde_json::to_value(super::openapi()).unwrap_or_default();
+        for path in
+            ["/account/signup", "/account/login", "/account/token/refresh", "/account/me", "/account/oauth/token"]
+        {
+            assert!(doc["paths"].get(path).is_some(), "{path} missing");
+        }
+        assert!(doc["components"]["securitySchemes"].get("bearer").is_some());
     }
 }

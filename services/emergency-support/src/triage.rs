@@ -227,8 +227,19 @@ impl Engine {
                 measured.push("high_fever");
             }
         }
-        if textmatch::blood_pressure(input.text).is_some_and(|(sys, dia)| sys >= 180 || dia >= 120) {
-            measured.push("very_high_bp");
+        if let Some((sys, dia)) = textmatch::blood_pressure(input.text) {
+            if sys >= 180 || dia >= 120 {
+                measured.push("very_high_bp");
+            }
+            if sys >= 160 || dia >= 110 {
+                measured.push("severe_range_bp");
+            }
+            if sys >= 140 || dia >= 90 {
+                measured.push("high_bp");
+            }
+        }
+        if textmatch::blood_sugar(input.text).is_some_and(|v| v < 70) {
+            measured.push("low_sugar_signs");
         }
         let mut cache: BTreeMap<&str, bool> = BTreeMap::new();
         let mut is = |concept: &str| -> bool {

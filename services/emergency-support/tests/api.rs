@@ -155,7 +155,7 @@ async fn bad_triage_input_is_a_clear_400() {
     assert_eq!(s, 404, "{v}");
 }
 
-/// The safety floor measured by `triage-eval` on the four sets the rules were
+/// The safety floor measured by `triage-eval` on the five sets the rules were
 /// developed with: every emergency is caught. (The figures, and those of the
 /// held-out set the rules never saw, are in bench/RESULTS.md.)
 #[test]
@@ -180,13 +180,14 @@ fn the_development_vignettes_keep_full_emergency_recall() {
         "triage_vignettes_holdout.json",
         "triage_vignettes_holdout2.json",
         "triage_vignettes_holdout3.json",
+        "triage_vignettes_holdout4.json",
     ] {
         let path = format!("{}/../../data/eval/{name}", env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(&path).expect("vignettes");
         let file: File = serde_json::from_str(&text).expect("json");
         vignettes.extend(file.vignettes);
     }
-    assert!(vignettes.len() >= 400);
+    assert!(vignettes.len() >= 500);
     for v in &vignettes {
         let o = engine.evaluate(&Input { text: &v.text, age_years: v.age_years, sex: None, pregnant: v.pregnant });
         if v.level == Level::Emergency && o.level != Level::Emergency {

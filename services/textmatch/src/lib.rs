@@ -430,6 +430,10 @@ fn age_patterns() -> &'static [(Regex, f64)] {
             (r"(?i)(\d+(?:\.\d+)?)\s*[- ]?\s*(?:years?|yrs?)\s*[- ]?\s*old", 1.0),
             (r"(?i)(\d+(?:\.\d+)?)\s*(?:yo|y/o|y\.o\.)\b", 1.0),
             (r"(?i)\baged?\s*(\d+(?:\.\d+)?)\b", 1.0),
+            (
+                r"(?i)(?:mum|mom|dad|father|mother|grandma|grandpa|husband|wife|엄마|아빠|할머니|할아버지|어머니|아버지)\s*\(\s*(\d{1,3})\s*\)",
+                1.0,
+            ),
         ]
         .into_iter()
         .map(|(re, unit)| (Regex::new(re).expect("static regex"), unit))
@@ -490,6 +494,18 @@ pub fn temperature_c(text: &str) -> Option<f64> {
         .map(|t| if (95.0..=110.0).contains(&t) { (t - 32.0) * 5.0 / 9.0 } else { t })
         .filter(|t| (34.0..=43.5).contains(t))
         .reduce(f64::max)
+}
+
+/// The lowest blood sugar reading in mg/dL stated after 혈당/sugar/glucose.
+pub fn blood_sugar(text: &str) -> Option<u32> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r"(?i)(?:혈당|당수치|sugar|glucose|bgl|bg)\D{0,12}?(\d{2,3})").expect("static regex")
+    });
+    re.captures_iter(text)
+        .filter_map(|c| c.get(1)?.as_str().parse::<u32>().ok())
+        .filter(|v| (10..=900).contains(v))
+        .min()
 }
 
 /// Whether the text says the person is pregnant (and does not deny it).
@@ -601,6 +617,9 @@ mod tests {
         assert!(temperature_c("fever of 102F").is_some_and(|t| (t - 38.9).abs() < 0.1));
         assert_eq!(temperature_c("3살 아이, 10분 전에"), None);
         assert_eq!(temperature_c("38 weeks pregnant"), None);
+        assert_eq!(blood_sugar("당뇨있는 엄마 혈당 재보니 40나와요"), Some(40));
+        assert_eq!(blood_sugar("sugars 250-300"), Some(250));
+        assert!(extract_age_years("mum (80) slipped").is_some_and(|a| (a - 80.0).abs() < 0.1));
     }
 
     #[test]
