@@ -108,16 +108,20 @@ run() {
     local args=()
     mapfile -t args < <(urls "$radius" "$extra")
     printf '%-46s ' "$label"
+    local before after
+    before=$(pgrep -c -x rustc || true)
     "$BIN/loadgen" --concurrency "${CONCURRENCY:-16}" --duration "${DURATION:-10}" --warmup "${WARMUP:-2}" "${args[@]}"
+    after=$(pgrep -c -x rustc || true)
+    # The load generator, the service and the database share the machine: a
+    # compiler running meanwhile lowers the figures, so say so.
+    if [ "${before:-0}" != 0 ] || [ "${after:-0}" != 0 ]; then
+        echo "    ^ a Rust build was running on this machine during the run: figures are low"
+    fi
 }
 
-# The load generator, the service and the database share the machine: a
-# busy machine (another build) shows here and lowers every figure.
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 run "nearby 3 km" 3 ""
 run "nearby 3 km + department" 3 "&department=internal_medicine"
 run "nearby 3 km + open_now" 3 "&open_now=true&at=$AT"
 run "nearby 3 km + department + open_now" 3 "&department=pediatrics&open_now=true&at=$AT"
 run "nearby 3 km + type + q" 3 "&type=dental&q=치과"
 run "nearby 10 km (the default radius)" 10 ""
-echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

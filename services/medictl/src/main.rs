@@ -6,6 +6,8 @@
 //! medictl import drugs <file>    e약은요 JSON (body.items[])
 //! medictl import clinics <hospitals.csv> [--departments <departments.csv>]
 //! medictl import emergency-rooms <file>   E-Gen JSON
+//! medictl reconcile [--older-than-secs N]   finish or undo half-done signups and deletions
+//! medictl keys generate          a new token-signing key
 //! medictl up                     migrate, seed, run every built service
 //! ```
 //!
@@ -40,6 +42,13 @@ enum Command {
     Import {
         #[command(subcommand)]
         what: ImportKind,
+    },
+    /// Finish or undo half-done signups and finish interrupted account
+    /// deletions (idempotent; run it on a schedule).
+    Reconcile {
+        /// Only touch rows at least this old, so signups in flight are left alone.
+        #[arg(long, default_value_t = 600)]
+        older_than_secs: u64,
     },
     /// Token-signing keys for the accounts service.
     Keys {
@@ -121,6 +130,18 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Import { what: ImportKind::EmergencyRooms { file } } => import_rooms(&config, &file).await,
         Command::Keys { .. } => Ok(()),
+        Command::Reconcile { older_than_secs } => {
+            let ctx = Ctx::new("chatbot", config.clone())?;
+            let report = chatbot::reconcile(&ctx, Duration::from_secs(older_than_secs)).await?;
+            println!(
+                "reconciled: {} activated, {} removed, {} deletions finished, {} left for the next pass",
+                report.activated, report.removed, report.deleted, report.failed
+            );
+            if report.failed > 0 {
+                anyhow::bail!("{} rows could not be reconciled (a store is down); run again later", report.failed);
+            }
+            Ok(())
+        }
         Command::Up { bin_dir, no_setup } => {
             if !no_setup {
                 migrate(&config, true).await?;

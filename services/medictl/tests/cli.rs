@@ -51,6 +51,9 @@ async fn migrate_seed_and_import_every_public_format() {
     assert!(ok, "{out}");
     assert_eq!(count(&stores, "drugs").await, drugs, "seeding twice changes nothing");
 
+    let (ok, out) = medictl(&stores, &["reconcile", "--older-than-secs", "0"]);
+    assert!(ok && out.contains("0 activated, 0 removed"), "{out}");
+
     let (ok, out) = medictl(&stores, &["import", "drugs", &sample("edrug_sample.json")]);
     assert!(ok && out.contains("4 new"), "{out}");
     let (ok, out) = medictl(&stores, &["import", "emergency-rooms", &sample("emergency_rooms.json")]);
