@@ -37,6 +37,12 @@ struct Args {
     /// Allow targets outside 127.0.0.0/8 and ::1.
     #[arg(long)]
     allow_remote: bool,
+    /// Send this JSON body with POST instead of GET.
+    #[arg(long)]
+    body: Option<String>,
+    /// Extra header `Name: value`; repeat for several.
+    #[arg(long = "header")]
+    headers: Vec<String>,
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -72,8 +78,16 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[rank.min(sorted.len() - 1)]
 }
 
+#[derive(Clone)]
+struct RequestShape {
+    body: Option<String>,
+    headers: Vec<(String, String)>,
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn worker(
     client: reqwest::Client,
+    shape: RequestShape,
     urls: Arc<Vec<String>>,
     offset: usize,
     until: Instant,
@@ -98,7 +112,14 @@ async fn worker(
             template.clone()
         };
         let started = Instant::now();
-        let ok = match client.get(&url).send().await {
+        let mut request = match &shape.body {
+            Some(body) => client.post(&url).header("content-type", "application/json").body(body.clone()),
+            None => client.get(&url),
+        };
+        for (name, value) in &shape.headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        let ok = match request.send().await {
             Ok(r) => {
                 let ok = r.status().is_success();
                 let _ = r.bytes().await;
@@ -129,6 +150,16 @@ async fn main() -> anyhow::Result<()> {
     let client =
         reqwest::Client::builder().pool_max_idle_per_host(args.concurrency).timeout(Duration::from_secs(10)).build()?;
     let urls = Arc::new(args.urls.clone());
+    let headers = args
+        .headers
+        .iter()
+        .map(|h| {
+            h.split_once(':')
+                .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+                .ok_or_else(|| anyhow::anyhow!("--header {h:?} is not `Name: value`"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let shape = RequestShape { body: args.body.clone(), headers };
     let start = Instant::now();
     let measure_from = start + Duration::from_secs(args.warmup);
     let until = measure_from + Duration::from_secs(args.duration);
@@ -137,7 +168,16 @@ async fn main() -> anyhow::Result<()> {
 
     let tasks: Vec<_> = (0..args.concurrency)
         .map(|w| {
-            tokio::spawn(worker(client.clone(), urls.clone(), w, until, measure_from, budget.clone(), errors.clone()))
+            tokio::spawn(worker(
+                client.clone(),
+                shape.clone(),
+                urls.clone(),
+                w,
+                until,
+                measure_from,
+                budget.clone(),
+                errors.clone(),
+            ))
         })
         .collect();
     let mut latencies = Vec::new();

@@ -31,10 +31,10 @@ pub const MAX_INTERACTION_DRUGS: usize = 20;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "medi drug service", description = "Drug search, detail and interaction checks."),
-    paths(search, detail, interactions),
+    paths(search, detail, interactions, dictionary),
     components(schemas(
         SearchPage, DrugSummary, DrugDetail, DrugKind, IngredientRef, KnownInteraction,
-        InteractionRequest, InteractionReport, ResolvedDrug, Interaction, DuplicateIngredient
+        InteractionRequest, InteractionReport, ResolvedDrug, Interaction, DuplicateIngredient, DictionaryEntry
     )),
     tags((name = "drug", description = "Drugs commonly used in Korea"))
 )]
@@ -48,6 +48,7 @@ pub fn routes(ctx: Ctx) -> Router {
     Router::new()
         .route("/drug", get(search))
         .route("/drug/interactions", post(interactions))
+        .route("/drug/dictionary", get(dictionary))
         .route("/drug/{id}", get(detail))
         .with_state(ctx)
 }
@@ -292,6 +293,55 @@ async fn interactions(
         disclaimer_ko: DISCLAIMER_KO.to_string(),
         disclaimer_en: DISCLAIMER_EN.to_string(),
     }))
+}
+
+/// Scope a service token needs for [`dictionary`].
+pub const DICTIONARY_SCOPE: &str = "drug:dictionary";
+
+/// One drug's names, for another service's entity recognition.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct DictionaryEntry {
+    pub id: u64,
+    pub slug: String,
+    pub name_ko: String,
+    pub name_en: Option<String>,
+    /// Short names, misspellings and ingredient names people type.
+    pub names: Vec<String>,
+}
+
+/// Internal: every drug's names (product, aliases, ingredients) for the
+/// chatbot's dictionaries. Needs a service token with `drug:dictionary`.
+#[utoipa::path(
+    get,
+    path = "/drug/dictionary",
+    tag = "drug",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Vec<DictionaryEntry>),
+        (status = 401, description = "No or invalid token", body = kit::error::ErrorBody),
+        (status = 403, description = "Not a service token, or missing the scope", body = kit::error::ErrorBody),
+    )
+)]
+async fn dictionary(
+    axum::extract::State(ctx): axum::extract::State<Ctx>,
+    kit::auth::ServiceAuth(claims): kit::auth::ServiceAuth,
+) -> Result<Json<Vec<DictionaryEntry>>> {
+    claims.require_scope(DICTIONARY_SCOPE)?;
+    let rows: Vec<(u64, String, String, Option<String>, String)> =
+        sqlx::query_as("SELECT id, slug, name_ko, name_en, search_names FROM drugs ORDER BY id")
+            .fetch_all(&ctx.db.global)
+            .await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|(id, slug, name_ko, name_en, names)| DictionaryEntry {
+                id,
+                slug,
+                name_ko,
+                name_en,
+                names: names.split('|').filter(|n| !n.is_empty()).map(str::to_string).collect(),
+            })
+            .collect(),
+    ))
 }
 
 #[cfg(test)]

@@ -400,3 +400,45 @@ async fn seeding_twice_changes_nothing() {
     assert_eq!(before.0 as usize, seed.drugs.len());
     assert_eq!(before.2 as usize, seed.interactions.len());
 }
+
+#[tokio::test]
+async fn the_internal_dictionary_needs_a_service_token_with_the_scope() {
+    use kit::auth::{now_secs, Claims, Jwks, KeyPair, TokenType, USER_AUDIENCE};
+    let app = spawn().await;
+    // The test server's context verifies with this key (no JWKS fetch).
+    let key = KeyPair::generate("test-key");
+    let ctx = app.stores.ctx("drug");
+    ctx.auth.set_keys(&Jwks { keys: vec![key.jwk()] }).await;
+    let server = TestServer::spawn(kit::app(&drug::SPEC, ctx.clone(), drug::routes(ctx))).await;
+    let token = |typ: TokenType, aud: &str, scope: &str| {
+        key.sign(&Claims {
+            iss: "medi".into(),
+            sub: "chatbot".into(),
+            aud: aud.into(),
+            exp: now_secs() + 60,
+            iat: now_secs(),
+            jti: "t".into(),
+            typ,
+            scope: scope.into(),
+            shard: None,
+        })
+    };
+    let call = |bearer: Option<String>| {
+        let mut r = app.http.get(server.url("/drug/dictionary"));
+        if let Some(b) = bearer {
+            r = r.bearer_auth(b);
+        }
+        r.send()
+    };
+    let status = |r: reqwest::Response| r.status().as_u16();
+    assert_eq!(status(call(None).await.expect("call")), 401);
+    assert_eq!(status(call(Some("not-a-jwt".into())).await.expect("call")), 401);
+    assert_eq!(status(call(Some(token(TokenType::User, USER_AUDIENCE, "drug:dictionary"))).await.expect("call")), 403);
+    assert_eq!(status(call(Some(token(TokenType::Service, "drug", "drug:read"))).await.expect("call")), 403);
+    assert_eq!(status(call(Some(token(TokenType::Service, "clinic", "drug:dictionary"))).await.expect("call")), 401);
+    let ok = call(Some(token(TokenType::Service, "drug", "drug:dictionary"))).await.expect("call");
+    assert_eq!(ok.status(), 200);
+    let entries: Value = ok.json().await.expect("json");
+    let tylenol = entries.as_array().into_iter().flatten().find(|e| e["slug"] == "tylenol-500").expect("tylenol");
+    assert!(tylenol["names"].as_array().is_some_and(|n| n.iter().any(|n| n == "타이레놀")), "{tylenol}");
+}

@@ -337,3 +337,59 @@ async fn shutdown_drains_in_flight_requests() {
     server.await.expect("join").expect("server stops cleanly");
     assert!(client().get(format!("http://{addr}/health/live")).send().await.is_err(), "no longer accepting");
 }
+
+#[tokio::test]
+async fn verifier_fetches_jwks_and_follows_key_rotation() {
+    use kit::auth::{now_secs, Claims, Jwks, KeyPair, TokenType, Verifier, USER_AUDIENCE};
+    let old = KeyPair::generate("old");
+    let new = KeyPair::generate("new");
+    // The JWKS endpoint first publishes only the old key, then both.
+    let published = Arc::new(std::sync::Mutex::new(Jwks { keys: vec![old.jwk()] }));
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let jwks_app = {
+        let published = published.clone();
+        let fetches = fetches.clone();
+        Router::new().route(
+            "/jwks.json",
+            get(move || {
+                fetches.fetch_add(1, Ordering::SeqCst);
+                let body = serde_json::to_value(&*published.lock().expect("lock")).unwrap_or_default();
+                async move { axum::Json(body) }
+            }),
+        )
+    };
+    let server = TestServer::spawn(jwks_app).await;
+    let verifier = Verifier::new("drug", "medi", &server.url("/jwks.json"));
+    let token = |key: &KeyPair, sub: &str| {
+        key.sign(&Claims {
+            iss: "medi".into(),
+            sub: sub.into(),
+            aud: USER_AUDIENCE.into(),
+            exp: now_secs() + 60,
+            iat: now_secs(),
+            jti: sub.into(),
+            typ: TokenType::User,
+            scope: String::new(),
+            shard: Some(0),
+        })
+    };
+    let before = token(&old, "signed-before-rotation");
+    assert_eq!(verifier.verify(&before).await.expect("old key").sub, "signed-before-rotation");
+    assert_eq!(verifier.verify(&before).await.expect("cached").sub, "signed-before-rotation");
+    assert_eq!(fetches.load(Ordering::SeqCst), 1, "keys are cached");
+
+    // Rotation: the new key signs, both are published; old tokens stay valid.
+    *published.lock().expect("lock") = Jwks { keys: vec![new.jwk(), old.jwk()] };
+    tokio::time::sleep(Duration::from_millis(5100)).await; // past the refetch interval
+    let after = token(&new, "signed-after-rotation");
+    assert_eq!(verifier.verify(&after).await.expect("unknown kid triggers a refetch").sub, "signed-after-rotation");
+    assert_eq!(verifier.verify(&before).await.expect("still valid").sub, "signed-before-rotation");
+    assert_eq!(fetches.load(Ordering::SeqCst), 2);
+
+    // A token from a key nobody published is refused, and refetches are rate-limited.
+    let stranger = KeyPair::generate("stranger");
+    for _ in 0..5 {
+        assert!(matches!(verifier.verify(&token(&stranger, "x")).await, Err(Error::Unauthorized(_))));
+    }
+    assert_eq!(fetches.load(Ordering::SeqCst), 2, "at most one refetch per interval");
+}
