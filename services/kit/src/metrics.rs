@@ -25,6 +25,11 @@ pub const CACHE_REQUESTS_TOTAL: &str = "cache_requests_total";
 pub const REDIS_ERRORS_TOTAL: &str = "redis_errors_total";
 pub const UPSTREAM_REQUESTS_TOTAL: &str = "upstream_requests_total";
 pub const UPSTREAM_REQUEST_DURATION_SECONDS: &str = "upstream_request_duration_seconds";
+pub const REDIS_COMMAND_DURATION_SECONDS: &str = "redis_command_duration_seconds";
+pub const DB_POOL_CONNECTIONS: &str = "db_pool_connections";
+pub const DB_POOL_MAX_CONNECTIONS: &str = "db_pool_max_connections";
+pub const STORE_UP: &str = "store_up";
+pub const STORE_CHECK_DURATION_SECONDS: &str = "store_check_duration_seconds";
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
@@ -62,9 +67,45 @@ pub fn record_build_info(service: &'static str) {
         .set(1.0);
 }
 
-/// `GET /metrics` in the Prometheus text format.
-pub async fn render() -> impl IntoResponse {
+/// `GET /metrics` in the Prometheus text format. Each scrape first refreshes
+/// the pool gauges and checks every store, so `store_up` and the pool use
+/// are current without a background task.
+pub async fn render(State(ctx): State<crate::Ctx>) -> impl IntoResponse {
+    record_pools(&ctx);
+    let (_, readiness) = crate::health::check_all(&ctx).await;
+    for (store, check) in &readiness.checks {
+        let labels = [("service", ctx.service.to_string()), ("store", store.clone())];
+        metrics::gauge!(STORE_UP, &labels).set(if check.status == "up" { 1.0 } else { 0.0 });
+        metrics::gauge!(STORE_CHECK_DURATION_SECONDS, &labels).set(check.latency_ms / 1000.0);
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle().render())
+}
+
+/// Pool size by state (`idle`, `active`) and the configured maximum, per
+/// database (`global`, `shard_0`...).
+pub fn record_pools(ctx: &crate::Ctx) {
+    let max = f64::from(ctx.config.db.max_connections);
+    let mut pools = vec![("global".to_string(), &ctx.db.global)];
+    pools.extend(ctx.db.shards().map(|(id, p)| (format!("shard_{id}"), p)));
+    for (database, pool) in pools {
+        let size = f64::from(pool.size());
+        let idle = pool.num_idle() as f64;
+        let base = [("service", ctx.service.to_string()), ("database", database)];
+        let with_state = |state: &str| {
+            let mut l = base.to_vec();
+            l.push(("state", state.to_string()));
+            l
+        };
+        metrics::gauge!(DB_POOL_CONNECTIONS, &with_state("idle")).set(idle);
+        metrics::gauge!(DB_POOL_CONNECTIONS, &with_state("active")).set((size - idle).max(0.0));
+        metrics::gauge!(DB_POOL_MAX_CONNECTIONS, &base).set(max);
+    }
+}
+
+/// Times one Redis operation (`get`, `set`, `incr`, `ping`...).
+pub fn redis_command(service: &'static str, op: &'static str, started: Instant) {
+    metrics::histogram!(REDIS_COMMAND_DURATION_SECONDS, "service" => service, "op" => op)
+        .record(started.elapsed().as_secs_f64());
 }
 
 /// Per-route request count, latency and in-flight gauge. The route label is

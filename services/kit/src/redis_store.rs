@@ -118,7 +118,9 @@ impl Cache {
 
     async fn version(&self, namespace: &str) -> redis::RedisResult<i64> {
         let mut conn = self.redis.conn().await?;
+        let started = Instant::now();
         let v: Option<i64> = conn.get(self.version_key(namespace)).await?;
+        metrics::redis_command(self.service, "get", started);
         Ok(v.unwrap_or(0))
     }
 
@@ -172,7 +174,9 @@ impl Cache {
 
     async fn read<T: DeserializeOwned>(&self, entry: &str) -> redis::RedisResult<Option<T>> {
         let mut conn = self.redis.conn().await?;
+        let started = Instant::now();
         let raw: Option<String> = conn.get(entry).await?;
+        metrics::redis_command(self.service, "get", started);
         // A value that no longer parses (older release) is treated as a miss.
         Ok(raw.and_then(|r| serde_json::from_str(&r).ok()))
     }
@@ -180,7 +184,10 @@ impl Cache {
     async fn write<T: Serialize>(&self, entry: &str, value: &T) -> redis::RedisResult<()> {
         let Ok(json) = serde_json::to_string(value) else { return Ok(()) };
         let mut conn = self.redis.conn().await?;
-        conn.set_ex(entry, json, self.ttl.as_secs().max(1)).await
+        let started = Instant::now();
+        let result = conn.set_ex(entry, json, self.ttl.as_secs().max(1)).await;
+        metrics::redis_command(self.service, "set", started);
+        result
     }
 
     fn redis_failed(&self, namespace: &'static str, e: &redis::RedisError) {

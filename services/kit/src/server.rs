@@ -39,8 +39,8 @@ pub fn app(spec: &ServiceSpec, ctx: Ctx, routes: Router) -> Router {
     let kit_routes = Router::new()
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
-        .with_state(ctx.clone())
         .route("/metrics", get(metrics::render))
+        .with_state(ctx.clone())
         .route("/openapi.json", get(move || async move { Json(doc) }));
 
     let limit = ctx.config.body_limit_bytes;

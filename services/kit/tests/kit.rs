@@ -206,6 +206,18 @@ async fn metrics_count_requests_by_route_template() {
     assert!(!text.contains("/no/such/path/123"));
     assert!(text.contains("http_request_duration_seconds_bucket{"), "explicit buckets make a histogram");
     assert!(text.contains("build_info{") && text.contains("service=\"kit-test\""));
+    // Each scrape checks the stores and records the pools.
+    for store in ["global_db", "shard_0", "shard_1", "redis"] {
+        assert!(
+            text.lines().any(|l| l.starts_with("store_up{")
+                && l.contains(&format!("store=\"{store}\""))
+                && l.contains("service=\"kit-test\"")
+                && l.ends_with(" 1")),
+            "store_up for {store} in:\n{text}"
+        );
+    }
+    assert!(text.contains("db_pool_connections{") && text.contains("database=\"shard_1\""));
+    assert!(text.contains("db_pool_max_connections{"));
 }
 
 #[tokio::test]
