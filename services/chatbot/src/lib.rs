@@ -4,6 +4,7 @@
 //! for services. Conversation routes (`/chatbot`) come later.
 
 pub mod accounts;
+pub mod conversation;
 pub mod model;
 pub mod oauth;
 pub mod settings;
@@ -30,11 +31,15 @@ pub const SPEC: ServiceSpec = ServiceSpec { name: "chatbot", openapi };
     info(title = "medi chatbot service", description = "Accounts: signup, login, tokens, profile, client credentials."),
     paths(
         accounts::signup, accounts::login, tokens::refresh, tokens::logout, tokens::jwks,
-        accounts::me, accounts::update_me, accounts::delete_me, oauth::token
+        accounts::me, accounts::update_me, accounts::delete_me, oauth::token,
+        conversation::create_session, conversation::list_sessions, conversation::delete_session,
+        conversation::history, conversation::send_message
     ),
     components(schemas(
         SignupRequest, LoginRequest, RefreshRequest, TokenPair, UserSummary, Profile, Health, Sex,
-        ProfilePatch, HealthPatch, oauth::ServiceToken
+        ProfilePatch, HealthPatch, oauth::ServiceToken, conversation::SessionCreated, conversation::SessionSummary,
+        conversation::MessageRequest, conversation::MessageResponse, conversation::AssistantMessage,
+        conversation::TriageSummary, conversation::Citation, conversation::Turn, conversation::History
     )),
     modifiers(&BearerAuth),
     tags((name = "account", description = "User accounts and tokens"))
@@ -100,6 +105,9 @@ pub fn routes_with(ctx: Ctx, settings: AccountSettings) -> Router {
         .route("/account/.well-known/jwks.json", get(tokens::jwks))
         .route("/account/me", get(accounts::me).patch(accounts::update_me).delete(accounts::delete_me))
         .route("/account/oauth/token", post(oauth::token))
+        .route("/chatbot/sessions", post(conversation::create_session).get(conversation::list_sessions))
+        .route("/chatbot/sessions/{id}", axum::routing::delete(conversation::delete_session))
+        .route("/chatbot/sessions/{id}/messages", post(conversation::send_message).get(conversation::history))
         .with_state(state)
 }
 

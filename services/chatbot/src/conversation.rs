@@ -1,0 +1,614 @@
+//! Conversations (`/chatbot`): sessions, the Redis history window, and the
+//! answer pipeline — triage first, then the other services over REST, then
+//! a grounded answer with citations and the disclaimer.
+//!
+//! This is the first slice of the chatbot: history is a bounded window per
+//! session written atomically (RPUSH + LTRIM + EXPIRE in one MULTI) plus a
+//! small entity memory for follow-ups; every answer is composed from service
+//! results. Still to come (see the issue): the durable archive in the shard,
+//! streaming (SSE), FAISS retrieval, the LLM generator, feedback.
+
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use redis::AsyncCommands;
+use serde::{Deserialize, Serialize};
+use textmatch::Lang;
+use utoipa::ToSchema;
+
+use kit::auth::UserAuth;
+use kit::extract::{Json, Path};
+use kit::{Ctx, Error, Result};
+
+use crate::AppState;
+
+/// Messages kept in the Redis window (user and assistant turns together).
+pub const WINDOW_MESSAGES: isize = 40;
+/// How long an anonymous session lives after its last message.
+pub const ANON_TTL: Duration = Duration::from_secs(24 * 3600);
+/// How long a signed-in user's window lives after its last message.
+pub const USER_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+pub const MAX_TEXT_CHARS: usize = 2000;
+
+pub const DISCLAIMER_KO: &str = "이 답변은 일반적인 건강 정보이며 진단이나 치료를 대신하지 않습니다. 증상이 있거나 걱정되면 의사·약사와 상담하세요. 응급 상황이면 바로 119에 전화하세요.";
+pub const DISCLAIMER_EN: &str = "This is general health information, not a diagnosis or treatment. See a doctor or pharmacist about symptoms or concerns. In an emergency, call 119 now.";
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SessionCreated {
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SessionSummary {
+    pub id: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct MessageRequest {
+    /// The question, Korean or English (1..=2000 characters).
+    pub text: String,
+    /// Where the person is, for the nearest emergency rooms.
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct TriageSummary {
+    pub level: String,
+    pub call_119: bool,
+    pub matched_rules: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Citation {
+    pub id: String,
+    pub title: String,
+    pub source: String,
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AssistantMessage {
+    pub id: String,
+    pub role: String,
+    pub text: String,
+    pub triage: TriageSummary,
+    pub departments: Vec<String>,
+    pub citations: Vec<Citation>,
+    pub clinics: Vec<serde_json::Value>,
+    pub drugs: Vec<serde_json::Value>,
+    pub guides: Vec<String>,
+    pub disclaimer: String,
+    pub suggestions: Vec<String>,
+    /// Parts that could not be used for this answer (a service was down).
+    pub degraded: Vec<String>,
+    pub lang: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MessageResponse {
+    pub message: AssistantMessage,
+}
+
+/// One stored turn.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Turn {
+    pub id: String,
+    pub role: String,
+    pub text: String,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct History {
+    pub session_id: String,
+    pub messages: Vec<Turn>,
+}
+
+/// Whose session it is; decides the key space (users' keys live under
+/// `user:<id>:` so deleting an account removes them).
+#[derive(Debug, Clone)]
+enum Owner {
+    User(String),
+    Anonymous,
+}
+
+fn session_key(ctx: &Ctx, owner: &Owner, session: &str, part: &str) -> String {
+    match owner {
+        Owner::User(uid) => ctx.redis.key(&["user", uid, "chat", session, part]),
+        Owner::Anonymous => ctx.redis.key(&["anon", "chat", session, part]),
+    }
+}
+
+fn ttl(owner: &Owner) -> Duration {
+    match owner {
+        Owner::User(_) => USER_TTL,
+        Owner::Anonymous => ANON_TTL,
+    }
+}
+
+fn valid_session_id(id: &str) -> Result<()> {
+    if uuid::Uuid::parse_str(id).is_ok() {
+        Ok(())
+    } else {
+        Err(Error::validation("id", "id must be a session id returned by POST /chatbot/sessions"))
+    }
+}
+
+fn redis_down(e: redis::RedisError) -> Error {
+    tracing::warn!(error = %e, "conversation store unavailable");
+    Error::Unavailable("conversations are temporarily unavailable; please try again shortly".into())
+}
+
+/// The caller's identity when a bearer token is sent; anonymous otherwise.
+async fn owner_of(ctx: &Ctx, headers: &axum::http::HeaderMap) -> Result<Owner> {
+    let Some(value) = headers.get(axum::http::header::AUTHORIZATION) else { return Ok(Owner::Anonymous) };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| Error::Unauthorized("expected `Authorization: Bearer <token>`".into()))?;
+    let claims = ctx.auth.verify(token.trim()).await?;
+    if claims.typ != kit::auth::TokenType::User {
+        return Err(Error::Forbidden("conversations need a user's token".into()));
+    }
+    Ok(Owner::User(claims.sub))
+}
+
+/// Start a conversation (anonymous, or the signed-in user's with a token).
+#[utoipa::path(post, path = "/chatbot/sessions", tag = "chatbot", responses((status = 201, body = SessionCreated)))]
+pub async fn create_session(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<(StatusCode, axum::Json<SessionCreated>)> {
+    let ctx = &state.ctx;
+    let owner = owner_of(ctx, &headers).await?;
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = chrono::Utc::now().timestamp();
+    let meta = session_key(ctx, &owner, &id, "meta");
+    let mut conn = ctx.redis.conn().await.map_err(redis_down)?;
+    let mut pipe = redis::pipe();
+    pipe.atomic().hset(&meta, "created_at", now).expire(&meta, ttl(&owner).as_secs() as i64);
+    if let Owner::User(uid) = &owner {
+        let index = ctx.redis.key(&["user", uid, "chat", "index"]);
+        pipe.zadd(&index, &id, now).expire(&index, USER_TTL.as_secs() as i64);
+    }
+    pipe.query_async::<()>(&mut conn).await.map_err(redis_down)?;
+    Ok((StatusCode::CREATED, axum::Json(SessionCreated { id })))
+}
+
+/// The signed-in user's conversations, newest first.
+#[utoipa::path(get, path = "/chatbot/sessions", tag = "chatbot", responses((status = 200, body = Vec<SessionSummary>)))]
+pub async fn list_sessions(
+    State(state): State<AppState>,
+    UserAuth(claims): UserAuth,
+) -> Result<Json<Vec<SessionSummary>>> {
+    let ctx = &state.ctx;
+    let index = ctx.redis.key(&["user", &claims.sub, "chat", "index"]);
+    let mut conn = ctx.redis.conn().await.map_err(redis_down)?;
+    let ids: Vec<(String, i64)> = conn.zrevrange_withscores(&index, 0, 199).await.map_err(redis_down)?;
+    Ok(Json(ids.into_iter().map(|(id, created_at)| SessionSummary { id, created_at }).collect()))
+}
+
+async fn require_session(ctx: &Ctx, owner: &Owner, id: &str) -> Result<()> {
+    valid_session_id(id)?;
+    let mut conn = ctx.redis.conn().await.map_err(redis_down)?;
+    let exists: bool = conn.exists(session_key(ctx, owner, id, "meta")).await.map_err(redis_down)?;
+    if exists {
+        Ok(())
+    } else {
+        Err(Error::not_found(format!("no conversation {id} (it may have expired)")))
+    }
+}
+
+/// Delete a conversation and its history.
+#[utoipa::path(delete, path = "/chatbot/sessions/{id}", tag = "chatbot", responses((status = 204), (status = 404, body = kit::error::ErrorBody)))]
+pub async fn delete_session(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    let ctx = &state.ctx;
+    let owner = owner_of(ctx, &headers).await?;
+    require_session(ctx, &owner, &id).await?;
+    let mut conn = ctx.redis.conn().await.map_err(redis_down)?;
+    let mut pipe = redis::pipe();
+    pipe.atomic();
+    for part in ["meta", "turns", "entities"] {
+        pipe.del(session_key(ctx, &owner, &id, part));
+    }
+    if let Owner::User(uid) = &owner {
+        pipe.zrem(ctx.redis.key(&["user", uid, "chat", "index"]), &id);
+    }
+    pipe.query_async::<()>(&mut conn).await.map_err(redis_down)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The conversation's recent history (the window kept in Redis).
+#[utoipa::path(get, path = "/chatbot/sessions/{id}/messages", tag = "chatbot", responses((status = 200, body = History), (status = 404, body = kit::error::ErrorBody)))]
+pub async fn history(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<History>> {
+    let ctx = &state.ctx;
+    let owner = owner_of(ctx, &headers).await?;
+    require_session(ctx, &owner, &id).await?;
+    let mut conn = ctx.redis.conn().await.map_err(redis_down)?;
+    let raw: Vec<String> = conn.lrange(session_key(ctx, &owner, &id, "turns"), 0, -1).await.map_err(redis_down)?;
+    let messages = raw.iter().filter_map(|r| serde_json::from_str(r).ok()).collect();
+    Ok(Json(History { session_id: id, messages }))
+}
+
+/// Appends turns to the window atomically: the cost of a turn is constant
+/// however long the conversation grows.
+async fn append_turns(
+    ctx: &Ctx,
+    owner: &Owner,
+    session: &str,
+    turns: &[Turn],
+    entities: &[(&str, String)],
+) -> Result<()> {
+    let key = session_key(ctx, owner, session, "turns");
+    let ents = session_key(ctx, owner, session, "entities");
+    let meta = session_key(ctx, owner, session, "meta");
+    let ttl_secs = ttl(owner).as_secs() as i64;
+    let mut pipe = redis::pipe();
+    pipe.atomic();
+    for t in turns {
+        pipe.rpush(&key, serde_json::to_string(t).map_err(|e| Error::Internal(e.into()))?);
+    }
+    pipe.ltrim(&key, -WINDOW_MESSAGES, -1).expire(&key, ttl_secs).expire(&meta, ttl_secs);
+    if !entities.is_empty() {
+        pipe.hset_multiple(&ents, entities).expire(&ents, ttl_secs);
+    }
+    let mut conn = ctx.redis.conn().await.map_err(redis_down)?;
+    pipe.query_async::<()>(&mut conn).await.map_err(redis_down)
+}
+
+#[derive(Debug, Deserialize)]
+struct TriageOut {
+    level: String,
+    call_119: bool,
+    #[serde(default)]
+    departments: Vec<String>,
+    #[serde(default)]
+    matched_rules: Vec<serde_json::Value>,
+    advice: String,
+    #[serde(default)]
+    guides: Vec<String>,
+}
+
+/// Triage over REST; if emergency-support is unreachable the same bundled
+/// rules run in process, so triage is never skipped.
+async fn triage(ctx: &Ctx, text: &str, degraded: &mut Vec<String>) -> TriageOut {
+    let body = serde_json::json!({ "text": text });
+    let remote = match ctx.client("emergency-support") {
+        Ok(client) => client.post_json_idempotent::<_, TriageOut>("/emergency-support/triage", &body).await.ok(),
+        Err(_) => None,
+    };
+    if let Some(t) = remote {
+        return t;
+    }
+    degraded.push("triage_service".into());
+    let o = emergency_support::triage::Engine::bundled()
+        .evaluate(&emergency_support::triage::Input { text, ..Default::default() });
+    TriageOut {
+        level: o.level.as_str().to_string(),
+        call_119: o.call_119,
+        departments: o.departments.clone(),
+        matched_rules: o
+            .matched_rules
+            .iter()
+            .map(|r| serde_json::json!({"id": r.id, "description": r.description}))
+            .collect(),
+        advice: o.advice,
+        guides: o.guides,
+    }
+}
+
+/// Words that point back at something said earlier.
+fn refers_back(text: &str) -> bool {
+    let t = text.to_lowercase();
+    [
+        "그거",
+        "그 약",
+        "그약",
+        "이 약",
+        "그건",
+        "그것",
+        " it ",
+        "it?",
+        "that one",
+        "this one",
+        "that medicine",
+        "that drug",
+    ]
+    .iter()
+    .any(|w| t.contains(w) || t.starts_with(w.trim()))
+}
+
+async fn find_drug(ctx: &Ctx, text: &str, degraded: &mut Vec<String>) -> Option<serde_json::Value> {
+    let client = ctx.client("drug").ok()?;
+    // Try the longest words first: product names are rarely short.
+    let mut words: Vec<String> = text
+        .split(|c: char| c.is_whitespace() || ",.?!".contains(c))
+        .map(|w| w.trim_end_matches(['은', '는', '이', '가', '을', '를', '의', '도', '요']).to_string())
+        .filter(|w| w.chars().count() >= 2)
+        .collect();
+    words.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+    for w in words.iter().take(6) {
+        let q: String = url_encode(w);
+        match client.get_json::<serde_json::Value>(&format!("/drug?q={q}&size=1")).await {
+            Ok(page) => {
+                if let Some(hit) = page["items"].get(0) {
+                    let id = hit["id"].as_u64()?;
+                    return client.get_json::<serde_json::Value>(&format!("/drug/{id}")).await.ok();
+                }
+            }
+            Err(_) => {
+                degraded.push("drug_service".into());
+                return None;
+            }
+        }
+    }
+    None
+}
+
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn drug_by_id(ctx: &Ctx, id: u64) -> Option<serde_json::Value> {
+    ctx.client("drug").ok()?.get_json::<serde_json::Value>(&format!("/drug/{id}")).await.ok()
+}
+
+async fn route(ctx: &Ctx, text: &str, degraded: &mut Vec<String>) -> Option<serde_json::Value> {
+    let client = ctx.client("internal_external").ok()?;
+    match client
+        .post_json_idempotent::<_, serde_json::Value>("/internal_external/route", &serde_json::json!({ "text": text }))
+        .await
+    {
+        Ok(v) => Some(v),
+        Err(_) => {
+            degraded.push("routing_service".into());
+            None
+        }
+    }
+}
+
+fn pick<'a>(v: &'a serde_json::Value, ko: &'a str, en: &'a str, lang: Lang) -> &'a str {
+    let (a, b) = match lang {
+        Lang::Ko => (ko, en),
+        Lang::En => (en, ko),
+    };
+    v[a].as_str().filter(|s| !s.is_empty()).or_else(|| v[b].as_str()).unwrap_or("")
+}
+
+/// Send a message and get the answer.
+#[utoipa::path(
+    post,
+    path = "/chatbot/sessions/{id}/messages",
+    tag = "chatbot",
+    request_body = MessageRequest,
+    responses((status = 200, body = MessageResponse), (status = 400, body = kit::error::ErrorBody), (status = 404, body = kit::error::ErrorBody))
+)]
+pub async fn send_message(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<String>,
+    Json(req): Json<MessageRequest>,
+) -> Result<Json<MessageResponse>> {
+    let ctx = &state.ctx;
+    let started = Instant::now();
+    let text = req.text.trim().to_string();
+    if text.is_empty() {
+        return Err(Error::validation("text", "text must not be empty"));
+    }
+    if text.chars().count() > MAX_TEXT_CHARS {
+        return Err(Error::validation("text", format!("text must be at most {MAX_TEXT_CHARS} characters")));
+    }
+    match (req.lat, req.lon) {
+        (Some(lat), Some(lon)) if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) => {}
+        (None, None) => {}
+        _ => return Err(Error::validation("lat", "lat and lon must be given together, as valid coordinates")),
+    }
+    let owner = owner_of(ctx, &headers).await?;
+    require_session(ctx, &owner, &id).await?;
+    let lang = textmatch::detect_lang(&text);
+    let mut degraded = Vec::new();
+
+    // 1. Triage first, always.
+    let t = triage(ctx, &text, &mut degraded).await;
+    let mut out = String::new();
+    let mut citations = Vec::new();
+    let mut drugs = Vec::new();
+    let mut clinics = Vec::new();
+    let mut entities: Vec<(&str, String)> = Vec::new();
+    let mut departments = t.departments.clone();
+    let guides = t.guides.clone();
+
+    if t.call_119 {
+        // An emergency is answered at once: 119 first, then what to do now.
+        out.push_str(&t.advice);
+        if let Some(slug) = guides.first() {
+            if let Ok(client) = ctx.client("emergency-support") {
+                if let Ok(g) = client.get_json::<serde_json::Value>(&format!("/emergency-support/guides/{slug}")).await
+                {
+                    out.push_str(match lang {
+                        Lang::Ko => "\n\n지금 할 일:",
+                        Lang::En => "\n\nWhat to do now:",
+                    });
+                    for (i, step) in g["steps"].as_array().into_iter().flatten().take(6).enumerate() {
+                        out.push_str(&format!("\n{}. {}", i + 1, pick(step, "ko", "en", lang)));
+                    }
+                    citations.push(Citation {
+                        id: format!("guide:{slug}"),
+                        title: pick(&g, "title_ko", "title_en", lang).to_string(),
+                        source: g["sources"][0]["publisher"].as_str().unwrap_or("medi first-aid guides").to_string(),
+                        url: g["sources"][0]["url"].as_str().map(str::to_string),
+                    });
+                }
+            }
+        }
+        if let (Some(lat), Some(lon)) = (req.lat, req.lon) {
+            if let Ok(client) = ctx.client("emergency-support") {
+                if let Ok(rooms) = client
+                    .get_json::<serde_json::Value>(&format!("/emergency-support/rooms?lat={lat}&lon={lon}&limit=3"))
+                    .await
+                {
+                    clinics = rooms["items"].as_array().cloned().unwrap_or_default();
+                }
+            }
+        }
+    } else {
+        // 2. Understand and use the services.
+        let mut drug = find_drug(ctx, &text, &mut degraded).await;
+        if drug.is_none() && refers_back(&format!(" {text} ")) {
+            let mut conn = ctx.redis.conn().await.map_err(redis_down)?;
+            let last: Option<String> =
+                conn.hget(session_key(ctx, &owner, &id, "entities"), "last_drug_id").await.map_err(redis_down)?;
+            if let Some(last_id) = last.and_then(|s| s.parse::<u64>().ok()) {
+                drug = drug_by_id(ctx, last_id).await;
+            }
+        }
+        let routed = route(ctx, &text, &mut degraded).await;
+
+        if t.level != "self_care" || drug.is_none() {
+            out.push_str(&t.advice);
+        }
+        if let Some(d) = &drug {
+            let name = pick(d, "name_ko", "name_en", lang).to_string();
+            entities.push(("last_drug_id", d["id"].to_string()));
+            let section = |label_ko: &str, label_en: &str, ko: &str, en: &str| -> Option<String> {
+                let body = pick(d, ko, en, lang);
+                (!body.is_empty()).then(|| {
+                    format!(
+                        "\n- {}: {body}",
+                        match lang {
+                            Lang::Ko => label_ko,
+                            Lang::En => label_en,
+                        }
+                    )
+                })
+            };
+            out.push_str(&match lang {
+                Lang::Ko => format!("\n\n{name}에 대해 알려 드릴게요."),
+                Lang::En => format!("\n\nAbout {name}:"),
+            });
+            for s in [
+                section("효능", "Used for", "efficacy_ko", "efficacy_en"),
+                section("복용법(최대 용량 포함)", "How to take (incl. maximum dose)", "usage_ko", "usage_en"),
+                section("주의사항", "Warnings", "warnings_ko", "warnings_en"),
+                section("부작용", "Side effects", "side_effects_ko", "side_effects_en"),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                out.push_str(&s);
+            }
+            citations.push(Citation {
+                id: format!("drug:{}", d["slug"].as_str().unwrap_or_default()),
+                title: name,
+                source: d["source"].as_str().unwrap_or_default().to_string(),
+                url: None,
+            });
+            drugs.push(serde_json::json!({"id": d["id"], "name_ko": d["name_ko"], "name_en": d["name_en"]}));
+        }
+        if let Some(r) = &routed {
+            if r["recognised"].as_bool() == Some(true) {
+                let names: Vec<String> = r["departments"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .take(3)
+                    .map(|d| pick(d, "name_ko", "name_en", lang).to_string())
+                    .collect();
+                if departments.is_empty() || t.matched_rules.is_empty() {
+                    departments = r["departments"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .take(3)
+                        .filter_map(|d| d["slug"].as_str().map(str::to_string))
+                        .collect();
+                }
+                if drug.is_none() && !names.is_empty() {
+                    out.push_str(&match lang {
+                        Lang::Ko => format!("\n\n진료과는 {}을(를) 고려해 보세요.", names.join(", ")),
+                        Lang::En => format!("\n\nDepartments to consider: {}.", names.join(", ")),
+                    });
+                }
+                for c in r["conditions"].as_array().into_iter().flatten().take(2) {
+                    citations.push(Citation {
+                        id: format!("condition:{}", c["slug"].as_str().unwrap_or_default()),
+                        title: pick(c, "name_ko", "name_en", lang).to_string(),
+                        source: "medi conditions (질병관리청 국가건강정보포털 요약)".into(),
+                        url: None,
+                    });
+                }
+            }
+        }
+        if drug.is_none()
+            && routed.as_ref().and_then(|r| r["recognised"].as_bool()) != Some(true)
+            && t.matched_rules.is_empty()
+        {
+            out.push_str(match lang {
+                Lang::Ko => "\n\n이 질문에 대해서는 확실한 정보를 찾지 못했습니다. 증상이나 약 이름을 조금 더 자세히 알려 주세요.",
+                Lang::En => "\n\nI could not find reliable information for this question. Please tell me more about the symptoms or the medicine's name.",
+            });
+        }
+    }
+    if !degraded.is_empty() {
+        out.push_str(match lang {
+            Lang::Ko => "\n\n(일부 정보 서비스에 연결하지 못해 답변이 제한적일 수 있습니다.)",
+            Lang::En => "\n\n(Some information services could not be reached, so this answer may be incomplete.)",
+        });
+    }
+    let disclaimer = match lang {
+        Lang::Ko => DISCLAIMER_KO,
+        Lang::En => DISCLAIMER_EN,
+    }
+    .to_string();
+    let now = chrono::Utc::now().timestamp();
+    let message_id = uuid::Uuid::new_v4().to_string();
+    let user_turn = Turn { id: uuid::Uuid::new_v4().to_string(), role: "user".into(), text: text.clone(), at: now };
+    let assistant_turn = Turn { id: message_id.clone(), role: "assistant".into(), text: out.clone(), at: now };
+    append_turns(ctx, &owner, &id, &[user_turn, assistant_turn], &entities).await?;
+    metrics::counter!("chatbot_turns_total", "service" => "chatbot", "lang" => lang.as_str(), "level" => t.level.clone())
+        .increment(1);
+    metrics::histogram!("chatbot_answer_duration_seconds", "service" => "chatbot")
+        .record(started.elapsed().as_secs_f64());
+
+    let suggestions = match lang {
+        Lang::Ko => vec!["근처에 지금 문 연 병원 알려줘".to_string(), "이 약을 다른 약과 같이 먹어도 돼?".to_string()],
+        Lang::En => vec![
+            "Which clinics near me are open now?".to_string(),
+            "Can I take this with my other medicines?".to_string(),
+        ],
+    };
+    Ok(Json(MessageResponse {
+        message: AssistantMessage {
+            id: message_id,
+            role: "assistant".into(),
+            text: out,
+            triage: TriageSummary { level: t.level, call_119: t.call_119, matched_rules: t.matched_rules },
+            departments,
+            citations,
+            clinics,
+            drugs,
+            guides,
+            disclaimer,
+            suggestions,
+            degraded,
+            lang: lang.as_str().into(),
+        },
+    }))
+}

@@ -1,0 +1,207 @@
+//! Whole conversations against the real drug, internal_external and
+//! emergency-support services (in process, on ports of their own), MariaDB
+//! and Redis: triage first, drug answers with citations, follow-ups from the
+//! history, English, degradation, and the history window.
+
+use chatbot::AccountSettings;
+use kit::auth::KeyPair;
+use kit::testing::{TestServer, TestStores};
+use serde_json::{json, Value};
+
+struct Platform {
+    chatbot: TestServer,
+    _others: Vec<TestServer>,
+    stores: TestStores,
+    http: reqwest::Client,
+}
+
+async fn spawn(with_services: bool) -> Platform {
+    let stores = TestStores::new().await;
+    let seed_ctx = stores.ctx("test");
+    let drugs = drug::load::parse_seed(drug::load::BUNDLED_SEED).expect("drugs");
+    drug::load::load_seed(&seed_ctx.db.global, &drugs).await.expect("drugs load");
+    let conditions = internal_external::load::parse_seed(internal_external::load::BUNDLED_SEED).expect("conditions");
+    internal_external::load::load_seed(&seed_ctx.db.global, &conditions).await.expect("conditions load");
+    let guides = emergency_support::load::parse_guides(emergency_support::load::BUNDLED_GUIDES).expect("guides");
+    emergency_support::load::load_guides(&seed_ctx.db.global, &guides).await.expect("guides load");
+    let rooms = emergency_support::load::parse_rooms(emergency_support::load::SAMPLE_ROOMS).expect("rooms");
+    emergency_support::load::import_rooms(&seed_ctx.db.global, &rooms).await.expect("rooms load");
+
+    let mut config = stores.config.clone();
+    let mut others = Vec::new();
+    if with_services {
+        let ctx = stores.ctx("drug");
+        let drug_server = TestServer::spawn(kit::app(&drug::SPEC, ctx.clone(), drug::routes(ctx))).await;
+        let ctx = stores.ctx("internal_external");
+        let ie =
+            TestServer::spawn(kit::app(&internal_external::SPEC, ctx.clone(), internal_external::routes(ctx))).await;
+        let ctx = stores.ctx("emergency-support");
+        let es =
+            TestServer::spawn(kit::app(&emergency_support::SPEC, ctx.clone(), emergency_support::routes(ctx))).await;
+        for (name, server) in [("drug", &drug_server), ("internal_external", &ie), ("emergency-support", &es)] {
+            if let Some(e) = config.services.get_mut(name) {
+                e.url = server.base_url.clone();
+            }
+        }
+        others = vec![drug_server, ie, es];
+    } else {
+        // Every other service is unreachable.
+        for name in ["drug", "internal_external", "emergency-support"] {
+            if let Some(e) = config.services.get_mut(name) {
+                e.url = "http://127.0.0.1:1".to_string();
+            }
+        }
+    }
+    let ctx = kit::Ctx::new("chatbot", config).expect("ctx");
+    let key = KeyPair::generate("k1");
+    let app = chatbot::routes_with(ctx.clone(), AccountSettings::new(vec![key], vec![]));
+    let chatbot = TestServer::spawn(kit::app(&chatbot::SPEC, ctx, app)).await;
+    Platform { chatbot, _others: others, stores, http: reqwest::Client::new() }
+}
+
+impl Platform {
+    async fn session(&self) -> String {
+        let r = self.http.post(self.chatbot.url("/chatbot/sessions")).send().await.expect("request");
+        assert_eq!(r.status(), 201);
+        let v: Value = r.json().await.expect("json");
+        v["id"].as_str().expect("id").to_string()
+    }
+
+    async fn ask(&self, session: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(self.chatbot.url(&format!("/chatbot/sessions/{session}/messages")))
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+}
+
+#[tokio::test]
+async fn an_emergency_gets_119_first_with_the_guide_and_nearest_rooms() {
+    let p = spawn(true).await;
+    let s = p.session().await;
+    let (status, v) = p
+        .ask(&s, json!({"text": "아버지가 가슴이 쥐어짜듯 아프고 식은땀을 흘려요", "lat": 37.5665, "lon": 126.9780}))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let m = &v["message"];
+    assert_eq!(m["triage"]["level"], "emergency");
+    assert_eq!(m["triage"]["call_119"], true);
+    let text = m["text"].as_str().unwrap_or_default();
+    assert!(text.starts_with("지금 바로 119"), "119 comes first: {text}");
+    assert!(text.contains("지금 할 일"), "the first-aid steps follow: {text}");
+    assert!(m["citations"].as_array().is_some_and(|c| c.iter().any(|c| c["id"] == "guide:heart-attack-signs")));
+    assert_eq!(m["clinics"].as_array().map(Vec::len), Some(3), "nearest emergency rooms");
+    assert!(m["disclaimer"].as_str().is_some_and(|d| d.contains("119")));
+    assert_eq!(m["departments"][0], "emergency_medicine");
+}
+
+#[tokio::test]
+async fn a_drug_question_is_answered_from_the_label_and_a_follow_up_uses_the_history() {
+    let p = spawn(true).await;
+    let s = p.session().await;
+    let (status, v) = p.ask(&s, json!({"text": "타이레놀 성분이 뭐예요?"})).await;
+    assert_eq!(status, 200, "{v}");
+    let m = &v["message"];
+    assert_ne!(m["triage"]["level"], "emergency");
+    assert!(
+        m["drugs"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|d| d["name_ko"].as_str().is_some_and(|n| n.contains("타이레놀")))),
+        "{m}"
+    );
+    assert!(m["citations"]
+        .as_array()
+        .is_some_and(|c| c.iter().any(|c| c["id"].as_str().is_some_and(|i| i.starts_with("drug:")))));
+
+    // "그거" refers to the drug of the previous turn.
+    let (_, v) = p.ask(&s, json!({"text": "그거 하루에 최대 얼마나 먹어도 돼요?"})).await;
+    let m = &v["message"];
+    let text = m["text"].as_str().unwrap_or_default();
+    assert!(
+        m["drugs"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|d| d["name_ko"].as_str().is_some_and(|n| n.contains("타이레놀")))),
+        "follow-up resolved: {m}"
+    );
+    assert!(
+        text.contains("4,000") || text.contains("4000") || text.contains("최대"),
+        "the usage with the maximum dose: {text}"
+    );
+
+    let history: Value = p
+        .http
+        .get(p.chatbot.url(&format!("/chatbot/sessions/{s}/messages")))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let roles: Vec<&str> =
+        history["messages"].as_array().into_iter().flatten().filter_map(|t| t["role"].as_str()).collect();
+    assert_eq!(roles, vec!["user", "assistant", "user", "assistant"]);
+}
+
+#[tokio::test]
+async fn english_symptoms_get_departments_and_a_disclaimer() {
+    let p = spawn(true).await;
+    let s = p.session().await;
+    let (_, v) = p.ask(&s, json!({"text": "itchy red rash with hives on my arms"})).await;
+    let m = &v["message"];
+    assert_eq!(m["lang"], "en");
+    assert!(m["departments"].as_array().is_some_and(|d| d.iter().any(|d| d == "dermatology")), "{m}");
+    assert!(m["disclaimer"].as_str().is_some_and(|d| d.starts_with("This is general health information")));
+    assert!(!m["text"].as_str().unwrap_or_default().contains("지금"), "answered in English");
+}
+
+#[tokio::test]
+async fn with_every_service_down_triage_still_runs_and_the_answer_says_what_is_missing() {
+    let p = spawn(false).await;
+    let s = p.session().await;
+    let (status, v) = p.ask(&s, json!({"text": "숨을 못 쉬겠어요"})).await;
+    assert_eq!(status, 200, "never a 500: {v}");
+    let m = &v["message"];
+    assert_eq!(m["triage"]["level"], "emergency", "the in-process rules still triage");
+    assert!(m["degraded"].as_array().is_some_and(|d| d.iter().any(|d| d == "triage_service")));
+    assert!(m["text"].as_str().unwrap_or_default().contains("119"));
+    let (status, v) = p.ask(&s, json!({"text": "타이레놀 먹어도 돼요?"})).await;
+    assert_eq!(status, 200);
+    assert!(v["message"]["text"].as_str().unwrap_or_default().contains("연결하지 못해"), "{v}");
+}
+
+#[tokio::test]
+async fn the_history_window_stays_bounded_and_bad_input_is_4xx() {
+    let p = spawn(true).await;
+    let s = p.session().await;
+    for i in 0..25 {
+        let (status, _) = p.ask(&s, json!({"text": format!("콧물이 나요 {i}")})).await;
+        assert_eq!(status, 200);
+    }
+    let ctx = p.stores.ctx("chatbot");
+    let mut conn = ctx.redis.conn().await.expect("redis");
+    let key = ctx.redis.key(&["anon", "chat", &s, "turns"]);
+    let len: i64 = redis::cmd("LLEN").arg(&key).query_async(&mut conn).await.expect("llen");
+    assert_eq!(len, chatbot::conversation::WINDOW_MESSAGES as i64, "50 messages written, the window keeps 40");
+    let ttl: i64 = redis::cmd("TTL").arg(&key).query_async(&mut conn).await.expect("ttl");
+    assert!(ttl > 0 && ttl <= 24 * 3600, "anonymous history expires: {ttl}");
+
+    for (body, code) in [
+        (json!({"text": ""}), "validation_failed"),
+        (json!({"text": "가".repeat(2001)}), "validation_failed"),
+        (json!({"text": "hi", "lat": 37.5}), "validation_failed"),
+        (json!({"words": "hi"}), "invalid_body"),
+    ] {
+        let (status, v) = p.ask(&s, body).await;
+        assert_eq!(status, 400, "{v}");
+        assert_eq!(v["error"]["code"], code);
+    }
+    let (status, _) = p.ask("not-a-session", json!({"text": "hi"})).await;
+    assert_eq!(status, 400);
+    let (status, _) = p.ask(&uuid::Uuid::new_v4().to_string(), json!({"text": "hi"})).await;
+    assert_eq!(status, 404);
+}
