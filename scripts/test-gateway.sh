@@ -14,6 +14,7 @@ done
 NGINX=$(command -v nginx)
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/medi-gateway.XXXXXX")
+chmod 755 "$tmp"   # nginx workers run as nobody when this runs as root
 pids=()
 cleanup() {
     if [ -f "$tmp/run/nginx.pid" ]; then kill "$(cat "$tmp/run/nginx.pid")" 2>/dev/null; fi
@@ -83,10 +84,10 @@ class H(BaseHTTPRequestHandler):
 ThreadingHTTPServer(("127.0.0.1", PORT), H).serve_forever()
 PY
 
-declare -A port
+declare -A port stub_pid
 start_stub() { # name port
     python3 "$tmp/stub.py" "$1" "$2" & pids+=($!)
-    port[$1]=$2
+    port[$1]=$2; stub_pid[$1]=$!
 }
 for s in chatbot category clinic drug drug2 emergency_support internal_external; do start_stub "$s" "$(free_port)"; done
 for s in "${!port[@]}"; do
@@ -107,6 +108,7 @@ export MEDI_UPSTREAM_CLINIC="127.0.0.1:${port[clinic]}"
 export MEDI_UPSTREAM_DRUG="127.0.0.1:${port[drug]},127.0.0.1:${port[drug2]}"   # two servers: retry tests
 export MEDI_UPSTREAM_EMERGENCY_SUPPORT="127.0.0.1:${port[emergency_support]}"
 export MEDI_UPSTREAM_INTERNAL_EXTERNAL="127.0.0.1:${port[internal_external]}"
+mkdir -p "$tmp/prod/tmp"
 if out=$(MEDI_SERVER_NAME=medi.test MEDI_TLS_CERT="$tmp/tls.crt" MEDI_TLS_KEY="$tmp/tls.key" \
         MEDI_NGINX_USER="$(id -un)" MEDI_PID_FILE="$tmp/prod/nginx.pid" MEDI_TEMP_DIR="$tmp/prod/tmp" \
         MEDI_ERROR_LOG="$tmp/prod/error.log" MEDI_ACCESS_LOG="$tmp/prod/access.log" \
@@ -139,7 +141,7 @@ for _ in $(seq 50); do curl -fs "$base/healthz" >/dev/null && break; sleep 0.1; 
 req() {
     local h="$tmp/h" b="$tmp/b"
     status=$(curl -s -o "$b" -D "$h" -w '%{http_code}' "$@")
-    body=$(cat "$b"); hdrs=$(tr -d '\r' < "$h")
+    body=$(tr -d '\0' < "$b"); hdrs=$(tr -d '\r' < "$h")
 }
 jget() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); 
 for k in sys.argv[2].split("."): d=d[k] if isinstance(d,dict) else d[int(k)]
@@ -284,8 +286,8 @@ req "$base/healthz"
 check "gateway /healthz answers 200" [ "$status" = 200 ]
 
 echo "==> upstream down"
-kill "${pids[5]}" 2>/dev/null  # the internal_external stub (started 6th)
-wait "${pids[5]}" 2>/dev/null
+kill "${stub_pid[internal_external]}" 2>/dev/null
+wait "${stub_pid[internal_external]}" 2>/dev/null
 req -H 'X-Request-Id: down-1' "$base/api/internal_external/conditions"
 check "upstream down -> JSON 502 with request id ($status)" is_json_error 502 bad_gateway
 check "502 carries the client's request id" [ "$(jget error.request_id)" = down-1 -a "$(hdr x-request-id)" = down-1 ]

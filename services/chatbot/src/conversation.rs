@@ -398,14 +398,54 @@ fn pick<'a>(v: &'a serde_json::Value, ko: &'a str, en: &'a str, lang: Lang) -> &
     path = "/chatbot/sessions/{id}/messages",
     tag = "chatbot",
     request_body = MessageRequest,
-    responses((status = 200, body = MessageResponse), (status = 400, body = kit::error::ErrorBody), (status = 404, body = kit::error::ErrorBody))
+    responses(
+        (status = 200, description = "The answer; with `Accept: text/event-stream`, events `triage`, `delta`..., `done`", body = MessageResponse),
+        (status = 400, body = kit::error::ErrorBody),
+        (status = 404, body = kit::error::ErrorBody)
+    )
 )]
 pub async fn send_message(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
     Path(id): Path<String>,
     Json(req): Json<MessageRequest>,
-) -> Result<Json<MessageResponse>> {
+) -> Result<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let wants_stream = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/event-stream"));
+    let message = answer(&state, &headers, &id, req).await?;
+    if !wants_stream {
+        return Ok(axum::Json(MessageResponse { message }).into_response());
+    }
+    Ok(stream(message).into_response())
+}
+
+/// The same exchange as server-sent events: `triage` first (so a client can
+/// show the 119 banner at once), then the text in `delta` pieces, then
+/// `done` with the whole message.
+fn stream(message: AssistantMessage) -> impl axum::response::IntoResponse {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    let mut events: Vec<Event> = Vec::new();
+    events.push(Event::default().event("triage").data(serde_json::to_string(&message.triage).unwrap_or_default()));
+    for piece in message.text.split_inclusive('\n') {
+        events.push(Event::default().event("delta").data(serde_json::to_string(piece).unwrap_or_default()));
+    }
+    events.push(
+        Event::default().event("done").data(serde_json::to_string(&MessageResponse { message }).unwrap_or_default()),
+    );
+    let stream = futures::stream::iter(events.into_iter().map(Ok::<_, std::convert::Infallible>));
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+async fn answer(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    id: &str,
+    req: MessageRequest,
+) -> Result<AssistantMessage> {
+    let id = id.to_string();
     let ctx = &state.ctx;
     let started = Instant::now();
     let text = req.text.trim().to_string();
@@ -420,7 +460,7 @@ pub async fn send_message(
         (None, None) => {}
         _ => return Err(Error::validation("lat", "lat and lon must be given together, as valid coordinates")),
     }
-    let owner = owner_of(ctx, &headers).await?;
+    let owner = owner_of(ctx, headers).await?;
     require_session(ctx, &owner, &id).await?;
     let lang = textmatch::detect_lang(&text);
     let mut degraded = Vec::new();
@@ -594,21 +634,19 @@ pub async fn send_message(
             "Can I take this with my other medicines?".to_string(),
         ],
     };
-    Ok(Json(MessageResponse {
-        message: AssistantMessage {
-            id: message_id,
-            role: "assistant".into(),
-            text: out,
-            triage: TriageSummary { level: t.level, call_119: t.call_119, matched_rules: t.matched_rules },
-            departments,
-            citations,
-            clinics,
-            drugs,
-            guides,
-            disclaimer,
-            suggestions,
-            degraded,
-            lang: lang.as_str().into(),
-        },
-    }))
+    Ok(AssistantMessage {
+        id: message_id,
+        role: "assistant".into(),
+        text: out,
+        triage: TriageSummary { level: t.level, call_119: t.call_119, matched_rules: t.matched_rules },
+        departments,
+        citations,
+        clinics,
+        drugs,
+        guides,
+        disclaimer,
+        suggestions,
+        degraded,
+        lang: lang.as_str().into(),
+    })
 }

@@ -205,3 +205,31 @@ async fn the_history_window_stays_bounded_and_bad_input_is_4xx() {
     let (status, _) = p.ask(&uuid::Uuid::new_v4().to_string(), json!({"text": "hi"})).await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn the_answer_streams_as_server_sent_events_with_triage_first() {
+    let p = spawn(true).await;
+    let s = p.session().await;
+    let r = p
+        .http
+        .post(p.chatbot.url(&format!("/chatbot/sessions/{s}/messages")))
+        .header("accept", "text/event-stream")
+        .json(&json!({"text": "갑자기 한쪽 팔다리에 힘이 빠지고 말이 어눌해요"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), 200);
+    assert!(r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("text/event-stream")));
+    let body = r.text().await.expect("body");
+    let events: Vec<&str> = body.lines().filter_map(|l| l.strip_prefix("event: ")).collect();
+    assert_eq!(events.first(), Some(&"triage"), "{body}");
+    assert_eq!(events.last(), Some(&"done"));
+    assert!(events.iter().filter(|e| **e == "delta").count() >= 2);
+    let first_data = body.lines().find_map(|l| l.strip_prefix("data: ")).expect("data");
+    let triage: Value = serde_json::from_str(first_data).expect("json");
+    assert_eq!(triage["level"], "emergency");
+}
