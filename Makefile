@@ -15,8 +15,9 @@ CARGO_PROFILE_FLAG := $(if $(filter release,$(PROFILE)),--release,)
 
 .PHONY: up test setup build env migrate seed bench fmt lint clean-test-dbs
 
+# The services plus the nginx gateway on http://127.0.0.1:8080.
 up: setup env
-	@$(BIN)/medictl up
+	@trap 'kill $$gw 2>/dev/null' EXIT; nginx/run-local.sh & gw=$$!; $(BIN)/medictl up
 
 test: setup
 	@scripts/test.sh

@@ -79,3 +79,18 @@ ensure_redis() {
         || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
     wait_port 127.0.0.1 6379 15 || die "Redis did not start on 127.0.0.1:6379"
 }
+
+# nginx for the gateway, envsubst to render its config, openssl and curl for
+# its tests. Any nginx flavour (nginx, nginx-light, nginx-full) will do.
+ensure_gateway_tools() {
+    command -v nginx >/dev/null || apt_install nginx
+    apt_install gettext-base openssl curl
+}
+
+# promtool and amtool for the Prometheus and Alertmanager checks, PyYAML for
+# the dashboard checker.
+ensure_observability_tools() {
+    command -v promtool >/dev/null || apt_install prometheus
+    command -v amtool >/dev/null || apt_install prometheus-alertmanager
+    python3 -c 'import yaml' 2>/dev/null || apt_install python3-yaml
+}

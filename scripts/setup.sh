@@ -10,3 +10,5 @@ source scripts/lib.sh
 ensure_rust_components
 ensure_mysql
 ensure_redis
+ensure_gateway_tools
+ensure_observability_tools

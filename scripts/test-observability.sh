@@ -91,7 +91,10 @@ if python3 "$pc" parse-rules "$tmp/exprs.yml" >"$tmp/out" 2>&1 && promtool check
 else
     fail "every expression parses"
     sed 's/^/     /' "$tmp/out"
-    [ -f "$tmp/exprs.yml.index" ] && sed 's/^/     /' "$tmp/exprs.yml.index"
+    # name the dashboard panel or rule behind each failing check:expr_N
+    for n in $(grep -o 'check:expr_[0-9]*' "$tmp/out" | sort -u); do
+        grep -P "^$n\t" "$tmp/exprs.yml.index" 2>/dev/null | sed 's/^/     /'
+    done
 fi
 check "every expression uses only emitted metrics; dashboards rate over \$__rate_interval" python3 "$pc" metrics
 

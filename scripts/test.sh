@@ -26,9 +26,26 @@ out=$(mktemp)
 cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$out"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
+step "gateway (nginx with stub upstreams)"
+scripts/test-gateway.sh 2>&1 | tee -a "$out"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
+step "observability (promtool, amtool, dashboards)"
+scripts/test-observability.sh 2>&1 | tee -a "$out"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
+step "observability live (real Prometheus scraping stub exporters)"
+scripts/test-observability-live.sh 2>&1 | tee -a "$out"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
 passed=$(grep -Eo 'test result: [A-Za-z]+\. [0-9]+ passed' "$out" | awk '{s+=$4} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed;' "$out" | awk '{s+=$1} END {print s+0}')
 ignored=$(grep -Eo '[0-9]+ ignored;' "$out" | awk '{s+=$1} END {print s+0}')
+# Script suites end with "<name>: N passed, M failed".
+extra_passed=$(grep -Eo '^[a-z-]+: [0-9]+ passed, [0-9]+ failed' "$out" | awk '{s+=$2} END {print s+0}')
+extra_failed=$(grep -Eo '^[a-z-]+: [0-9]+ passed, [0-9]+ failed' "$out" | awk '{s+=$4} END {print s+0}')
+passed=$((passed + extra_passed))
+failed=$((failed + extra_failed))
 rm -f "$out"
 
 echo

@@ -366,11 +366,13 @@ pub async fn delete_me(State(state): State<AppState>, auth: UserAuth) -> Result<
 async fn finish_deletion(ctx: &Ctx, user_id: &str, shard: ShardId, email: &str) -> Result<()> {
     let pool = ctx.db.shard(shard)?;
     let mut tx = pool.begin().await.map_err(shard_down(shard))?;
-    sqlx::query("DELETE FROM refresh_tokens WHERE user_id = ?")
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(shard_down(shard))?;
+    for table in ["refresh_tokens", "feedback"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE user_id = ?"))
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(shard_down(shard))?;
+    }
     sqlx::query("DELETE FROM accounts WHERE user_id = ?")
         .bind(user_id)
         .execute(&mut *tx)

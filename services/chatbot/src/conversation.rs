@@ -268,6 +268,168 @@ async fn append_turns(
     pipe.query_async::<()>(&mut conn).await.map_err(redis_down)
 }
 
+/// What a rating refers to, kept as long as the session.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct AnswerRecord {
+    session_id: String,
+    question: String,
+    answer: String,
+    citations: Vec<Citation>,
+}
+
+fn answer_key(ctx: &Ctx, owner: &Owner, message_id: &str) -> String {
+    match owner {
+        Owner::User(uid) => ctx.redis.key(&["user", uid, "chat", "answer", message_id]),
+        Owner::Anonymous => ctx.redis.key(&["anon", "chat", "answer", message_id]),
+    }
+}
+
+async fn remember_answer(
+    ctx: &Ctx,
+    owner: &Owner,
+    session: &str,
+    message_id: &str,
+    question: &str,
+    answer: &str,
+    citations: &[Citation],
+) -> Result<()> {
+    let record = AnswerRecord {
+        session_id: session.to_string(),
+        question: question.to_string(),
+        answer: answer.to_string(),
+        citations: citations.to_vec(),
+    };
+    let json = serde_json::to_string(&record).map_err(|e| Error::Internal(e.into()))?;
+    let mut conn = ctx.redis.conn().await.map_err(redis_down)?;
+    conn.set_ex::<_, _, ()>(answer_key(ctx, owner, message_id), json, ttl(owner).as_secs()).await.map_err(redis_down)
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct FeedbackRequest {
+    /// `up` or `down`.
+    pub rating: String,
+    /// Optional, at most 1000 characters.
+    pub comment: Option<String>,
+}
+
+/// Rate an answer (up or down) with an optional comment. Signed-in users'
+/// feedback is stored in their shard; anonymous feedback stays with the
+/// session in Redis. Rating the same answer again replaces the rating.
+#[utoipa::path(
+    post,
+    path = "/chatbot/messages/{id}/feedback",
+    tag = "chatbot",
+    request_body = FeedbackRequest,
+    responses((status = 204), (status = 400, body = kit::error::ErrorBody), (status = 404, body = kit::error::ErrorBody))
+)]
+pub async fn feedback(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Path(message_id): Path<String>,
+    Json(req): Json<FeedbackRequest>,
+) -> Result<StatusCode> {
+    let ctx = &state.ctx;
+    if uuid::Uuid::parse_str(&message_id).is_err() {
+        return Err(Error::validation("id", "id must be the id of an assistant message"));
+    }
+    if !matches!(req.rating.as_str(), "up" | "down") {
+        return Err(Error::validation("rating", "rating must be `up` or `down`"));
+    }
+    let comment = req.comment.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_string);
+    if comment.as_ref().is_some_and(|c| c.chars().count() > 1000) {
+        return Err(Error::validation("comment", "comment must be at most 1000 characters"));
+    }
+    let owner = owner_of(ctx, &headers).await?;
+    let mut conn = ctx.redis.conn().await.map_err(redis_down)?;
+    let raw: Option<String> = conn.get(answer_key(ctx, &owner, &message_id)).await.map_err(redis_down)?;
+    let record: AnswerRecord = raw.and_then(|r| serde_json::from_str(&r).ok()).ok_or_else(|| {
+        Error::not_found(format!("no answer {message_id} in your conversations (it may have expired)"))
+    })?;
+    match &owner {
+        Owner::User(uid) => {
+            let shard = ctx
+                .db
+                .shard_of_user(uid)
+                .await?
+                .ok_or_else(|| Error::Unauthorized("the account no longer exists".into()))?;
+            let pool = ctx.db.shard(shard)?;
+            sqlx::query(
+                "INSERT INTO feedback (user_id, message_id, session_id, rating, comment, question, answer, citations) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE rating = VALUES(rating), comment = VALUES(comment)",
+            )
+            .bind(uid)
+            .bind(&message_id)
+            .bind(&record.session_id)
+            .bind(&req.rating)
+            .bind(&comment)
+            .bind(&record.question)
+            .bind(&record.answer)
+            .bind(serde_json::to_string(&record.citations).unwrap_or_default())
+            .execute(pool)
+            .await
+            .map_err(crate::shard_down(shard))?;
+        }
+        Owner::Anonymous => {
+            let key = ctx.redis.key(&["anon", "chat", &record.session_id, "feedback"]);
+            let entry = serde_json::json!({
+                "message_id": message_id, "rating": req.rating, "comment": comment,
+                "question": record.question, "answer": record.answer, "citations": record.citations,
+            });
+            let mut pipe = redis::pipe();
+            pipe.atomic().hset(&key, &message_id, entry.to_string()).expire(&key, ANON_TTL.as_secs() as i64);
+            pipe.query_async::<()>(&mut conn).await.map_err(redis_down)?;
+        }
+    }
+    metrics::counter!("chatbot_feedback_total", "service" => "chatbot", "rating" => req.rating.clone()).increment(1);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// One feedback row for review (`medictl feedback export`).
+#[derive(Debug, Clone, Serialize)]
+pub struct FeedbackExport {
+    pub shard: u16,
+    pub user_id: String,
+    pub message_id: String,
+    pub session_id: String,
+    pub rating: String,
+    pub comment: Option<String>,
+    pub question: String,
+    pub answer: String,
+    pub citations: serde_json::Value,
+    pub created_at: String,
+}
+
+type FeedbackRow =
+    (String, String, String, String, Option<String>, String, String, String, chrono::DateTime<chrono::Utc>);
+
+/// Every signed-in user's feedback from every shard, oldest first per shard.
+pub async fn export_feedback(ctx: &Ctx) -> anyhow::Result<Vec<FeedbackExport>> {
+    let mut out = Vec::new();
+    for (shard, pool) in ctx.db.shards() {
+        let rows: Vec<FeedbackRow> = sqlx::query_as(
+            "SELECT user_id, message_id, session_id, rating, comment, question, answer, citations, created_at \
+                 FROM feedback ORDER BY created_at",
+        )
+        .fetch_all(pool)
+        .await?;
+        for (user_id, message_id, session_id, rating, comment, question, answer, citations, created_at) in rows {
+            out.push(FeedbackExport {
+                shard,
+                user_id,
+                message_id,
+                session_id,
+                rating,
+                comment,
+                question,
+                answer,
+                citations: serde_json::from_str(&citations).unwrap_or(serde_json::Value::Null),
+                created_at: created_at.to_rfc3339(),
+            });
+        }
+    }
+    Ok(out)
+}
+
 #[derive(Debug, Deserialize)]
 struct TriageOut {
     level: String,
@@ -622,6 +784,7 @@ async fn answer(
     let user_turn = Turn { id: uuid::Uuid::new_v4().to_string(), role: "user".into(), text: text.clone(), at: now };
     let assistant_turn = Turn { id: message_id.clone(), role: "assistant".into(), text: out.clone(), at: now };
     append_turns(ctx, &owner, &id, &[user_turn, assistant_turn], &entities).await?;
+    remember_answer(ctx, &owner, &id, &message_id, &text, &out, &citations).await?;
     metrics::counter!("chatbot_turns_total", "service" => "chatbot", "lang" => lang.as_str(), "level" => t.level.clone())
         .increment(1);
     metrics::histogram!("chatbot_answer_duration_seconds", "service" => "chatbot")

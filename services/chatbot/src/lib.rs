@@ -33,13 +33,14 @@ pub const SPEC: ServiceSpec = ServiceSpec { name: "chatbot", openapi };
         accounts::signup, accounts::login, tokens::refresh, tokens::logout, tokens::jwks,
         accounts::me, accounts::update_me, accounts::delete_me, oauth::token,
         conversation::create_session, conversation::list_sessions, conversation::delete_session,
-        conversation::history, conversation::send_message
+        conversation::history, conversation::send_message, conversation::feedback
     ),
     components(schemas(
         SignupRequest, LoginRequest, RefreshRequest, TokenPair, UserSummary, Profile, Health, Sex,
         ProfilePatch, HealthPatch, oauth::ServiceToken, conversation::SessionCreated, conversation::SessionSummary,
         conversation::MessageRequest, conversation::MessageResponse, conversation::AssistantMessage,
-        conversation::TriageSummary, conversation::Citation, conversation::Turn, conversation::History
+        conversation::TriageSummary, conversation::Citation, conversation::Turn, conversation::History,
+        conversation::FeedbackRequest
     )),
     modifiers(&BearerAuth),
     tags((name = "account", description = "User accounts and tokens"))
@@ -108,6 +109,7 @@ pub fn routes_with(ctx: Ctx, settings: AccountSettings) -> Router {
         .route("/chatbot/sessions", post(conversation::create_session).get(conversation::list_sessions))
         .route("/chatbot/sessions/{id}", axum::routing::delete(conversation::delete_session))
         .route("/chatbot/sessions/{id}/messages", post(conversation::send_message).get(conversation::history))
+        .route("/chatbot/messages/{id}/feedback", post(conversation::feedback))
         .with_state(state)
 }
 

@@ -233,3 +233,83 @@ async fn the_answer_streams_as_server_sent_events_with_triage_first() {
     let triage: Value = serde_json::from_str(first_data).expect("json");
     assert_eq!(triage["level"], "emergency");
 }
+
+#[tokio::test]
+async fn feedback_is_stored_for_signed_in_users_and_anonymous_sessions() {
+    let p = spawn(true).await;
+    // Anonymous: kept with the session in Redis.
+    let s = p.session().await;
+    let (_, v) = p.ask(&s, json!({"text": "타이레놀 성분이 뭐예요?"})).await;
+    let mid = v["message"]["id"].as_str().expect("id").to_string();
+    let rate = |mid: String, body: Value, token: Option<String>| {
+        let mut r = p.http.post(p.chatbot.url(&format!("/chatbot/messages/{mid}/feedback"))).json(&body);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send()
+    };
+    let r = rate(mid.clone(), json!({"rating": "up"}), None).await.expect("request");
+    let status = r.status();
+    let body = r.text().await.unwrap_or_default();
+    assert_eq!(status, 204, "{body}");
+    let ctx = p.stores.ctx("chatbot");
+    let mut conn = ctx.redis.conn().await.expect("redis");
+    let stored: Option<String> = redis::cmd("HGET")
+        .arg(ctx.redis.key(&["anon", "chat", &s, "feedback"]))
+        .arg(&mid)
+        .query_async(&mut conn)
+        .await
+        .expect("hget");
+    assert!(stored.is_some_and(|s| s.contains("\"rating\":\"up\"") && s.contains("타이레놀")));
+
+    // Signed in: stored in the user's shard with the exchange, replaced when re-rated.
+    let (status, signup) = {
+        let r = p
+            .http
+            .post(p.chatbot.url("/account/signup"))
+            .json(&json!({"email": "rater@example.com", "password": "correct horse battery", "display_name": "R"}))
+            .send()
+            .await
+            .expect("request");
+        (r.status().as_u16(), r.json::<Value>().await.expect("json"))
+    };
+    assert_eq!(status, 201, "{signup}");
+    let token = signup["access_token"].as_str().expect("token").to_string();
+    let r = p.http.post(p.chatbot.url("/chatbot/sessions")).bearer_auth(&token).send().await.expect("request");
+    let sid = r.json::<Value>().await.expect("json")["id"].as_str().expect("id").to_string();
+    let r = p
+        .http
+        .post(p.chatbot.url(&format!("/chatbot/sessions/{sid}/messages")))
+        .bearer_auth(&token)
+        .json(&json!({"text": "이부프로펜 부작용 알려줘"}))
+        .send()
+        .await
+        .expect("request");
+    let mid = r.json::<Value>().await.expect("json")["message"]["id"].as_str().expect("id").to_string();
+    assert_eq!(rate(mid.clone(), json!({"rating": "up"}), Some(token.clone())).await.expect("r").status(), 204);
+    assert_eq!(
+        rate(mid.clone(), json!({"rating": "down", "comment": "too long"}), Some(token.clone()))
+            .await
+            .expect("r")
+            .status(),
+        204
+    );
+    let rows = chatbot::conversation::export_feedback(&ctx).await.expect("export");
+    assert_eq!(rows.len(), 1, "re-rating replaces");
+    assert_eq!(rows[0].rating, "down");
+    assert_eq!(rows[0].comment.as_deref(), Some("too long"));
+    assert!(rows[0].question.contains("이부프로펜"));
+    // Someone else's answer, or a made-up id, is not found; bad ratings are 400.
+    assert_eq!(rate(mid.clone(), json!({"rating": "up"}), None).await.expect("r").status(), 404);
+    assert_eq!(rate(uuid::Uuid::new_v4().to_string(), json!({"rating": "up"}), None).await.expect("r").status(), 404);
+    assert_eq!(rate(mid.clone(), json!({"rating": "meh"}), Some(token.clone())).await.expect("r").status(), 400);
+    assert_eq!(rate("x".into(), json!({"rating": "up"}), None).await.expect("r").status(), 400);
+
+    // Deleting the account removes the feedback and the conversations.
+    let r = p.http.delete(p.chatbot.url("/account/me")).bearer_auth(&token).send().await.expect("request");
+    assert_eq!(r.status(), 204);
+    assert!(chatbot::conversation::export_feedback(&ctx).await.expect("export").is_empty());
+    let keys: Vec<String> =
+        redis::cmd("KEYS").arg(format!("{}:user:*", p.stores.redis_prefix)).query_async(&mut conn).await.expect("keys");
+    assert!(keys.is_empty(), "{keys:?}");
+}

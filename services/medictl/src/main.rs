@@ -8,6 +8,7 @@
 //! medictl import emergency-rooms <file>   E-Gen JSON
 //! medictl reconcile [--older-than-secs N]   finish or undo half-done signups and deletions
 //! medictl keys generate          a new token-signing key
+//! medictl feedback export [--out FILE]      chatbot ratings as JSONL
 //! medictl up                     migrate, seed, run every built service
 //! ```
 //!
@@ -50,6 +51,11 @@ enum Command {
         #[arg(long, default_value_t = 600)]
         older_than_secs: u64,
     },
+    /// Chatbot feedback for review.
+    Feedback {
+        #[command(subcommand)]
+        what: FeedbackCommand,
+    },
     /// Token-signing keys for the accounts service.
     Keys {
         #[command(subcommand)]
@@ -63,6 +69,16 @@ enum Command {
         /// Skip creating databases, migrating and seeding.
         #[arg(long)]
         no_setup: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum FeedbackCommand {
+    /// Write every rating with its question, answer and citations as JSONL
+    /// (to a file, or standard output when none is given).
+    Export {
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -130,6 +146,23 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Import { what: ImportKind::EmergencyRooms { file } } => import_rooms(&config, &file).await,
         Command::Keys { .. } => Ok(()),
+        Command::Feedback { what: FeedbackCommand::Export { out } } => {
+            let ctx = Ctx::new("chatbot", config.clone())?;
+            let rows = chatbot::conversation::export_feedback(&ctx).await?;
+            let mut text = String::new();
+            for row in &rows {
+                text.push_str(&serde_json::to_string(row)?);
+                text.push('\n');
+            }
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, text).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+                    eprintln!("wrote {} ratings to {}", rows.len(), path.display());
+                }
+                None => print!("{text}"),
+            }
+            Ok(())
+        }
         Command::Reconcile { older_than_secs } => {
             let ctx = Ctx::new("chatbot", config.clone())?;
             let report = chatbot::reconcile(&ctx, Duration::from_secs(older_than_secs)).await?;
