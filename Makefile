@@ -15,9 +15,12 @@ CARGO_PROFILE_FLAG := $(if $(filter release,$(PROFILE)),--release,)
 
 .PHONY: up test setup build env migrate seed bench fmt lint clean-test-dbs
 
-# The services plus the nginx gateway on http://127.0.0.1:8080.
+# The services, the nginx gateway on http://127.0.0.1:8080 and Prometheus on :9090.
 up: setup env
-	@trap 'kill $$gw 2>/dev/null' EXIT; nginx/run-local.sh & gw=$$!; $(BIN)/medictl up
+	@trap 'kill $$gw $$prom 2>/dev/null' EXIT; \
+	nginx/run-local.sh & gw=$$!; \
+	scripts/run-prometheus.sh & prom=$$!; \
+	$(BIN)/medictl up
 
 test: setup
 	@scripts/test.sh
