@@ -98,6 +98,7 @@ pub struct Turn {
     pub id: String,
     pub role: String,
     pub text: String,
+    /// Unix time in milliseconds.
     pub at: i64,
 }
 
@@ -111,20 +112,21 @@ pub struct History {
 /// `user:<id>:` so deleting an account removes them).
 #[derive(Debug, Clone)]
 enum Owner {
-    User(String),
+    /// User id and shard (from the token, so archiving needs no lookup).
+    User(String, Option<u16>),
     Anonymous,
 }
 
 fn session_key(ctx: &Ctx, owner: &Owner, session: &str, part: &str) -> String {
     match owner {
-        Owner::User(uid) => ctx.redis.key(&["user", uid, "chat", session, part]),
+        Owner::User(uid, _) => ctx.redis.key(&["user", uid, "chat", session, part]),
         Owner::Anonymous => ctx.redis.key(&["anon", "chat", session, part]),
     }
 }
 
 fn ttl(owner: &Owner) -> Duration {
     match owner {
-        Owner::User(_) => USER_TTL,
+        Owner::User(..) => USER_TTL,
         Owner::Anonymous => ANON_TTL,
     }
 }
@@ -154,7 +156,7 @@ async fn owner_of(ctx: &Ctx, headers: &axum::http::HeaderMap) -> Result<Owner> {
     if claims.typ != kit::auth::TokenType::User {
         return Err(Error::Forbidden("conversations need a user's token".into()));
     }
-    Ok(Owner::User(claims.sub))
+    Ok(Owner::User(claims.sub, claims.shard))
 }
 
 /// Start a conversation (anonymous, or the signed-in user's with a token).
@@ -171,7 +173,7 @@ pub async fn create_session(
     let mut conn = ctx.redis.conn().await.map_err(redis_down)?;
     let mut pipe = redis::pipe();
     pipe.atomic().hset(&meta, "created_at", now).expire(&meta, ttl(&owner).as_secs() as i64);
-    if let Owner::User(uid) = &owner {
+    if let Owner::User(uid, _) = &owner {
         let index = ctx.redis.key(&["user", uid, "chat", "index"]);
         pipe.zadd(&index, &id, now).expire(&index, USER_TTL.as_secs() as i64);
     }
@@ -197,10 +199,45 @@ async fn require_session(ctx: &Ctx, owner: &Owner, id: &str) -> Result<()> {
     let mut conn = ctx.redis.conn().await.map_err(redis_down)?;
     let exists: bool = conn.exists(session_key(ctx, owner, id, "meta")).await.map_err(redis_down)?;
     if exists {
-        Ok(())
-    } else {
-        Err(Error::not_found(format!("no conversation {id} (it may have expired)")))
+        let window: i64 = conn.llen(session_key(ctx, owner, id, "turns")).await.map_err(redis_down)?;
+        if window == 0 {
+            restore_from_archive(ctx, owner, id).await?;
+        }
+        return Ok(());
     }
+    // The window is gone (expiry, a Redis restart): a signed-in user's
+    // conversation comes back from the archive.
+    if restore_from_archive(ctx, owner, id).await? {
+        return Ok(());
+    }
+    Err(Error::not_found(format!("no conversation {id} (it may have expired)")))
+}
+
+/// Refills the Redis window from the shard archive; false when there is
+/// nothing to restore.
+async fn restore_from_archive(ctx: &Ctx, owner: &Owner, id: &str) -> Result<bool> {
+    let Owner::User(uid, Some(shard)) = owner else { return Ok(false) };
+    let rows = crate::archive::recent(ctx, *shard, uid, id, WINDOW_MESSAGES as i64)
+        .await
+        .map_err(|e| Error::Unavailable(format!("your conversation archive is temporarily unavailable ({e})")))?;
+    if rows.is_empty() {
+        return Ok(false);
+    }
+    let turns_key = session_key(ctx, owner, id, "turns");
+    let meta = session_key(ctx, owner, id, "meta");
+    let ttl_secs = USER_TTL.as_secs() as i64;
+    let mut pipe = redis::pipe();
+    pipe.atomic().del(&turns_key);
+    for (message_id, role, text, at) in &rows {
+        let turn = Turn { id: message_id.clone(), role: role.clone(), text: text.clone(), at: *at };
+        pipe.rpush(&turns_key, serde_json::to_string(&turn).map_err(|e| Error::Internal(e.into()))?);
+    }
+    let created = rows.first().map(|r| r.3 / 1000).unwrap_or_default();
+    pipe.hset(&meta, "created_at", created).expire(&meta, ttl_secs).expire(&turns_key, ttl_secs);
+    pipe.zadd(ctx.redis.key(&["user", uid, "chat", "index"]), id, created);
+    let mut conn = ctx.redis.conn().await.map_err(redis_down)?;
+    pipe.query_async::<()>(&mut conn).await.map_err(redis_down)?;
+    Ok(true)
 }
 
 /// Delete a conversation and its history.
@@ -219,7 +256,7 @@ pub async fn delete_session(
     for part in ["meta", "turns", "entities"] {
         pipe.del(session_key(ctx, &owner, &id, part));
     }
-    if let Owner::User(uid) = &owner {
+    if let Owner::User(uid, _) = &owner {
         pipe.zrem(ctx.redis.key(&["user", uid, "chat", "index"]), &id);
     }
     pipe.query_async::<()>(&mut conn).await.map_err(redis_down)?;
@@ -261,6 +298,23 @@ async fn append_turns(
         pipe.rpush(&key, serde_json::to_string(t).map_err(|e| Error::Internal(e.into()))?);
     }
     pipe.ltrim(&key, -WINDOW_MESSAGES, -1).expire(&key, ttl_secs).expire(&meta, ttl_secs);
+    // Signed-in users' turns also go to the archive stream, in the same
+    // MULTI: a turn Redis accepted cannot miss the archive.
+    if let Owner::User(uid, Some(shard)) = owner {
+        let stream = crate::archive::stream_key(ctx);
+        for t in turns {
+            let archived = crate::archive::ArchivedTurn {
+                message_id: t.id.clone(),
+                user_id: uid.clone(),
+                shard: *shard,
+                session_id: session.to_string(),
+                role: t.role.clone(),
+                text: t.text.clone(),
+                created_at: t.at,
+            };
+            pipe.xadd(&stream, "*", &archived.fields());
+        }
+    }
     if !entities.is_empty() {
         pipe.hset_multiple(&ents, entities).expire(&ents, ttl_secs);
     }
@@ -279,7 +333,7 @@ struct AnswerRecord {
 
 fn answer_key(ctx: &Ctx, owner: &Owner, message_id: &str) -> String {
     match owner {
-        Owner::User(uid) => ctx.redis.key(&["user", uid, "chat", "answer", message_id]),
+        Owner::User(uid, _) => ctx.redis.key(&["user", uid, "chat", "answer", message_id]),
         Owner::Anonymous => ctx.redis.key(&["anon", "chat", "answer", message_id]),
     }
 }
@@ -346,7 +400,7 @@ pub async fn feedback(
         Error::not_found(format!("no answer {message_id} in your conversations (it may have expired)"))
     })?;
     match &owner {
-        Owner::User(uid) => {
+        Owner::User(uid, _) => {
             let shard = ctx
                 .db
                 .shard_of_user(uid)
@@ -779,10 +833,10 @@ async fn answer(
         Lang::En => DISCLAIMER_EN,
     }
     .to_string();
-    let now = chrono::Utc::now().timestamp();
+    let now = chrono::Utc::now().timestamp_millis();
     let message_id = uuid::Uuid::new_v4().to_string();
     let user_turn = Turn { id: uuid::Uuid::new_v4().to_string(), role: "user".into(), text: text.clone(), at: now };
-    let assistant_turn = Turn { id: message_id.clone(), role: "assistant".into(), text: out.clone(), at: now };
+    let assistant_turn = Turn { id: message_id.clone(), role: "assistant".into(), text: out.clone(), at: now + 1 };
     append_turns(ctx, &owner, &id, &[user_turn, assistant_turn], &entities).await?;
     remember_answer(ctx, &owner, &id, &message_id, &text, &out, &citations).await?;
     metrics::counter!("chatbot_turns_total", "service" => "chatbot", "lang" => lang.as_str(), "level" => t.level.clone())

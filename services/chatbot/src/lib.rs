@@ -4,6 +4,7 @@
 //! for services. Conversation routes (`/chatbot`) come later.
 
 pub mod accounts;
+pub mod archive;
 pub mod conversation;
 pub mod model;
 pub mod oauth;
@@ -97,6 +98,11 @@ pub fn routes_with(ctx: Ctx, settings: AccountSettings) -> Router {
     // JWKS from ourselves. The lock is fresh and uncontended, so this
     // completes on the first poll.
     futures::executor::block_on(ctx.auth.set_keys(&settings.jwks()));
+    // The archive consumer runs beside the routes, one per process.
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        let consumer = format!("chatbot-{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+        runtime.spawn(archive::run(ctx.clone(), consumer));
+    }
     let state = AppState { ctx, settings: Arc::new(settings) };
     Router::new()
         .route("/account/signup", post(accounts::signup))

@@ -70,6 +70,12 @@ impl RedisStore {
         }
     }
 
+    /// A connection of its own, for blocking commands (`XREADGROUP BLOCK`,
+    /// `BLPOP`) that would stall every request sharing [`RedisStore::conn`].
+    pub async fn dedicated(&self) -> redis::RedisResult<redis::aio::MultiplexedConnection> {
+        self.client.get_multiplexed_async_connection().await
+    }
+
     pub fn prefix(&self) -> &str {
         &self.prefix
     }
