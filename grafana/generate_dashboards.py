@@ -269,14 +269,12 @@ def data_stores():
 
 def chatbot_quality():
     b = Board("medi-chatbot-quality", "medi / Chatbot quality",
-              "Triage decisions today; turn, stage and feedback panels arrive with the chatbot conversation issue.",
+              "Triage decisions, chatbot conversation turns, pipeline stages, degraded answers, "
+              "answer feedback and the archive stream.",
               [], tags=["chatbot"])
     t = 'service="emergency-support"'
-    b.text("About this dashboard",
-           "Triage panels come from `triage_decisions_total` (emergency-support). "
-           "**Conversation turns, pipeline stages and answer feedback panels arrive with the chatbot** "
-           "(its conversation issue adds `chatbot_feedback_total` and `chatbot_archive_stream_lag`; "
-           "the alerts NegativeFeedbackRatio and ArchiveStreamLag already watch them).", h=3)
+    c = 'service="chatbot"'
+    b.row("Triage (emergency-support)")
     b.panel("timeseries", "Triage decisions by level", "ops",
             [(f'sum by (level) (rate(triage_decisions_total{{{t}}}[{RI}]))', "{{level}}")], w=12, stack=True)
     b.panel("timeseries", "Triage mix (share by level)", "percentunit",
@@ -288,6 +286,36 @@ def chatbot_quality():
     b.panel("stat", "Emergency share (selected range)", "percentunit",
             [(f'sum(increase(triage_decisions_total{{{t},level="emergency"}}[$__range]))\n/\n'
               f'sum(increase(triage_decisions_total{{{t}}}[$__range]))', "emergency")], w=12, instant=True)
+    b.row("Conversation turns")
+    b.panel("timeseries", "Turns per second by level", "ops",
+            [(f'sum by (level) (rate(chatbot_turns_total{{{c}}}[{RI}]))', "{{level}}")], w=12, stack=True,
+            description="Chatbot turns by the triage level the turn was answered at.")
+    b.panel("timeseries", "Turns per second by language", "ops",
+            [(f'sum by (lang) (rate(chatbot_turns_total{{{c}}}[{RI}]))', "{{lang}}")], w=12, stack=True)
+    b.row("Latency")
+    b.panel("timeseries", "Answer latency p50 / p99", "s",
+            [(f'histogram_quantile(0.5, sum by (le) (rate(chatbot_answer_duration_seconds_bucket{{{c}}}[{RI}])))', "p50"),
+             (f'histogram_quantile(0.99, sum by (le) (rate(chatbot_answer_duration_seconds_bucket{{{c}}}[{RI}])))', "p99")],
+            w=12, description="Time from receiving a chatbot message to the complete answer.")
+    b.panel("timeseries", "Stage latency p90 by stage", "s",
+            [(f'histogram_quantile(0.9, sum by (stage, le) (rate(chatbot_stage_duration_seconds_bucket{{{c}}}[{RI}])))',
+              "{{stage}}")], w=12, description="Pipeline stages: triage, tools, generation.")
+    b.row("Degraded answers")
+    b.panel("timeseries", "Degraded answers by cause", "ops",
+            [(f'sum by (cause) (rate(chatbot_degraded_answers_total{{{c}}}[{RI}]))', "{{cause}}")], w=24, stack=True,
+            description="Answers given without a downstream service (triage, drug or routing) that failed.")
+    b.row("Feedback and archive")
+    b.panel("timeseries", "Negative feedback ratio (down / (up + down))", "percentunit",
+            [(f'sum(rate(chatbot_feedback_total{{{c},rating="down"}}[{RI}]))\n/\n'
+              f'sum(rate(chatbot_feedback_total{{{c},rating=~"up|down"}}[{RI}]))', "down ratio")],
+            w=8, minmax=(0, 1),
+            description="NegativeFeedbackRatio opens a ticket above 30% over 1h with at least 20 ratings.")
+    b.panel("timeseries", "Ratings per hour by rating", "short",
+            [(f'sum by (rating) (rate(chatbot_feedback_total{{{c}}}[{RI}])) * 3600', "{{rating}}")], w=8, stack=True,
+            description="Feedback ratings per hour (rate scaled to one hour).")
+    b.panel("timeseries", "Archive stream lag (pending entries)", "short",
+            [(f'max(chatbot_archive_stream_lag{{{c}}})', "pending")], w=8,
+            description="ArchiveStreamLag opens a ticket above 1000 pending entries for 10m.")
     return b
 
 

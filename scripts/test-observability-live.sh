@@ -103,6 +103,17 @@ class Metrics:
         if s == "emergency-support":
             for level, n in (("emergency", 2), ("urgent", 5), ("routine", 20), ("self_care", 10)):
                 self.inc("triage_decisions_total", f'level="{level}"', random.randint(1, n))
+        if s == "chatbot":
+            for lang in ("ko", "en"):
+                for level, n in (("emergency", 1), ("urgent", 3), ("routine", 10), ("self_care", 6)):
+                    self.inc("chatbot_turns_total", f'lang="{lang}",level="{level}"', random.randint(1, n))
+            self.observe("chatbot_answer_duration_seconds", "", random.randint(5, 15), 1.5)
+            for stage, typical in (("triage", 0.05), ("tools", 0.2), ("generation", 1.2)):
+                self.observe("chatbot_stage_duration_seconds", f'stage="{stage}"', random.randint(5, 15), typical)
+            for cause in ("triage_service", "drug_service", "routing_service"):
+                self.inc("chatbot_degraded_answers_total", f'cause="{cause}"', random.randint(0, 2))
+            for rating, n in (("up", 8), ("down", 2)):
+                self.inc("chatbot_feedback_total", f'rating="{rating}"', random.randint(1, n))
 
     def render(self):
         with self.lock:
@@ -111,7 +122,8 @@ class Metrics:
             out = []
             kinds = {"http_requests_total": "counter", "cache_requests_total": "counter",
                      "redis_errors_total": "counter", "upstream_requests_total": "counter",
-                     "triage_decisions_total": "counter"}
+                     "triage_decisions_total": "counter", "chatbot_turns_total": "counter",
+                     "chatbot_degraded_answers_total": "counter", "chatbot_feedback_total": "counter"}
             seen = set()
             for (name, lab), v in sorted(self.counters.items()):
                 if name not in seen:
@@ -123,13 +135,17 @@ class Metrics:
                 if name not in seen:
                     out.append(f"# TYPE {name} histogram")
                     seen.add(name)
+                sep = "," if lab else ""
                 for le, c in zip(BUCKETS, h["b"]):
-                    out.append(f'{name}_bucket{{service="{s}",{lab},le="{le}"}} {c}')
-                out.append(f'{name}_bucket{{service="{s}",{lab},le="+Inf"}} {h["count"]}')
-                out.append(f'{name}_sum{{service="{s}",{lab}}} {h["sum"]}')
-                out.append(f'{name}_count{{service="{s}",{lab}}} {h["count"]}')
+                    out.append(f'{name}_bucket{{service="{s}"{sep}{lab},le="{le}"}} {c}')
+                out.append(f'{name}_bucket{{service="{s}"{sep}{lab},le="+Inf"}} {h["count"]}')
+                out.append(f'{name}_sum{{service="{s}"{sep}{lab}}} {h["sum"]}')
+                out.append(f'{name}_count{{service="{s}"{sep}{lab}}} {h["count"]}')
             out.append("# TYPE http_requests_in_flight gauge")
             out.append(f'http_requests_in_flight{{service="{s}"}} {random.randint(0, 5)}')
+            if s == "chatbot":
+                out.append("# TYPE chatbot_archive_stream_lag gauge")
+                out.append(f'chatbot_archive_stream_lag{{service="{s}"}} {random.randint(0, 50)}')
             out.append("# TYPE build_info gauge")
             out.append(f'build_info{{service="{s}",version="0.1.0",commit="abc1234"}} 1')
             out.append("# TYPE db_pool_connections gauge")

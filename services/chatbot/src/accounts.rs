@@ -224,7 +224,7 @@ fn json_list<T: serde::de::DeserializeOwned>(text: Option<String>) -> Vec<T> {
     text.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default()
 }
 
-async fn load_profile(ctx: &Ctx, shard: ShardId, user_id: &str) -> Result<Option<Profile>> {
+pub async fn load_profile(ctx: &Ctx, shard: ShardId, user_id: &str) -> Result<Option<Profile>> {
     let row: Option<AccountRow> = sqlx::query_as(
         "SELECT email, display_name, birth_year, CAST(sex AS CHAR), pregnant, allergies, medications, \
          chronic_conditions FROM accounts WHERE user_id = ?",

@@ -499,8 +499,25 @@ struct TriageOut {
 
 /// Triage over REST; if emergency-support is unreachable the same bundled
 /// rules run in process, so triage is never skipped.
-async fn triage(ctx: &Ctx, text: &str, degraded: &mut Vec<String>) -> TriageOut {
-    let body = serde_json::json!({ "text": text });
+async fn triage(
+    ctx: &Ctx,
+    text: &str,
+    profile: Option<&crate::model::Profile>,
+    degraded: &mut Vec<String>,
+) -> TriageOut {
+    // The health profile's age and pregnancy inform the rules (an infant's
+    // fever, a pregnancy), the text can still add them.
+    let age = profile
+        .and_then(|p| p.health.birth_year)
+        .map(|y| f64::from((chrono::Datelike::year(&chrono::Utc::now()) - y).max(0)));
+    let pregnant = profile.and_then(|p| p.health.pregnant).filter(|p| *p);
+    let mut body = serde_json::json!({ "text": text });
+    if let Some(age) = age {
+        body["age_years"] = serde_json::json!(age);
+    }
+    if let Some(p) = pregnant {
+        body["pregnant"] = serde_json::json!(p);
+    }
     let remote = match ctx.client("emergency-support") {
         Ok(client) => client.post_json_idempotent::<_, TriageOut>("/emergency-support/triage", &body).await.ok(),
         Err(_) => None,
@@ -509,8 +526,12 @@ async fn triage(ctx: &Ctx, text: &str, degraded: &mut Vec<String>) -> TriageOut 
         return t;
     }
     degraded.push("triage_service".into());
-    let o = emergency_support::triage::Engine::bundled()
-        .evaluate(&emergency_support::triage::Input { text, ..Default::default() });
+    let o = emergency_support::triage::Engine::bundled().evaluate(&emergency_support::triage::Input {
+        text,
+        age_years: age,
+        sex: None,
+        pregnant,
+    });
     TriageOut {
         level: o.level.as_str().to_string(),
         call_119: o.call_119,
@@ -523,6 +544,71 @@ async fn triage(ctx: &Ctx, text: &str, degraded: &mut Vec<String>) -> TriageOut 
         advice: o.advice,
         guides: o.guides,
     }
+}
+
+/// Warnings from the user's own health profile: an allergy to the drug or
+/// one of its ingredients, and interactions with the medicines they take.
+async fn personal_warnings(ctx: &Ctx, drug: &serde_json::Value, profile: &crate::model::Profile, lang: Lang) -> String {
+    let mut out = String::new();
+    let mut names: Vec<String> = vec![
+        drug["name_ko"].as_str().unwrap_or_default().to_lowercase(),
+        drug["name_en"].as_str().unwrap_or_default().to_lowercase(),
+    ];
+    for i in drug["ingredients"].as_array().into_iter().flatten() {
+        for k in ["name_ko", "name_en", "slug"] {
+            names.push(i[k].as_str().unwrap_or_default().to_lowercase());
+        }
+    }
+    for allergy in &profile.health.allergies {
+        let a = allergy.trim().to_lowercase();
+        if a.chars().count() >= 2 && names.iter().any(|n| !n.is_empty() && (n.contains(&a) || a.contains(n.as_str()))) {
+            out.push_str(&match lang {
+                Lang::Ko => format!("\n\n⚠️ 건강 프로필에 '{allergy}' 알레르기가 있습니다. 이 약을 복용하지 말고 의사·약사와 먼저 상담하세요."),
+                Lang::En => format!("\n\n⚠️ Your health profile lists an allergy to '{allergy}'. Do not take this medicine; ask a doctor or pharmacist first."),
+            });
+        }
+    }
+    let Some(drug_id) = drug["id"].as_u64() else { return out };
+    let meds: Vec<u64> = profile.health.medications.iter().copied().filter(|m| *m != drug_id).take(19).collect();
+    if meds.is_empty() {
+        return out;
+    }
+    let mut list = vec![serde_json::json!(drug_id)];
+    list.extend(meds.iter().map(|m| serde_json::json!(m)));
+    let Ok(client) = ctx.client("drug") else { return out };
+    let Ok(report) = client
+        .post_json_idempotent::<_, serde_json::Value>("/drug/interactions", &serde_json::json!({ "drugs": list }))
+        .await
+    else {
+        return out;
+    };
+    for x in report["interactions"].as_array().into_iter().flatten() {
+        let involves = x["a"]["drug_id"].as_u64() == Some(drug_id) || x["b"]["drug_id"].as_u64() == Some(drug_id);
+        if !involves {
+            continue;
+        }
+        let other = if x["a"]["drug_id"].as_u64() == Some(drug_id) { &x["b"] } else { &x["a"] };
+        let desc = pick(x, "description_ko", "description_en", lang);
+        out.push_str(&match lang {
+            Lang::Ko => format!(
+                "\n\n⚠️ 복용 중인 {}와(과) 상호작용({}): {desc}",
+                other["name_ko"].as_str().unwrap_or_default(),
+                x["severity"].as_str().unwrap_or_default()
+            ),
+            Lang::En => format!(
+                "\n\n⚠️ Interaction ({}) with {} that you take: {desc}",
+                x["severity"].as_str().unwrap_or_default(),
+                other["name_en"].as_str().or(other["name_ko"].as_str()).unwrap_or_default()
+            ),
+        });
+    }
+    out
+}
+
+/// Time spent in one stage of an answer (triage, tools, generation).
+fn record_stage(stage: &'static str, started: Instant) {
+    metrics::histogram!("chatbot_stage_duration_seconds", "service" => "chatbot", "stage" => stage)
+        .record(started.elapsed().as_secs_f64());
 }
 
 /// Words that point back at something said earlier.
@@ -681,8 +767,23 @@ async fn answer(
     let lang = textmatch::detect_lang(&text);
     let mut degraded = Vec::new();
 
+    // The signed-in user's health profile (from their shard); a shard that
+    // is down only costs the personal warnings.
+    let profile = match &owner {
+        Owner::User(uid, Some(shard)) => match crate::accounts::load_profile(ctx, *shard, uid).await {
+            Ok(p) => p,
+            Err(_) => {
+                degraded.push("health_profile".into());
+                None
+            }
+        },
+        _ => None,
+    };
+
     // 1. Triage first, always.
-    let t = triage(ctx, &text, &mut degraded).await;
+    let stage = Instant::now();
+    let t = triage(ctx, &text, profile.as_ref(), &mut degraded).await;
+    record_stage("triage", stage);
     let mut out = String::new();
     let mut citations = Vec::new();
     let mut drugs = Vec::new();
@@ -726,6 +827,7 @@ async fn answer(
         }
     } else {
         // 2. Understand and use the services.
+        let stage = Instant::now();
         let mut drug = find_drug(ctx, &text, &mut degraded).await;
         if drug.is_none() && refers_back(&format!(" {text} ")) {
             let mut conn = ctx.redis.conn().await.map_err(redis_down)?;
@@ -736,6 +838,8 @@ async fn answer(
             }
         }
         let routed = route(ctx, &text, &mut degraded).await;
+        record_stage("tools", stage);
+        let stage = Instant::now();
 
         if t.level != "self_care" || drug.is_none() {
             out.push_str(&t.advice);
@@ -769,6 +873,9 @@ async fn answer(
             .flatten()
             {
                 out.push_str(&s);
+            }
+            if let Some(p) = &profile {
+                out.push_str(&personal_warnings(ctx, d, p, lang).await);
             }
             citations.push(Citation {
                 id: format!("drug:{}", d["slug"].as_str().unwrap_or_default()),
@@ -821,6 +928,11 @@ async fn answer(
                 Lang::En => "\n\nI could not find reliable information for this question. Please tell me more about the symptoms or the medicine's name.",
             });
         }
+        record_stage("generation", stage);
+    }
+    for cause in &degraded {
+        metrics::counter!("chatbot_degraded_answers_total", "service" => "chatbot", "cause" => cause.clone())
+            .increment(1);
     }
     if !degraded.is_empty() {
         out.push_str(match lang {

@@ -313,3 +313,54 @@ async fn feedback_is_stored_for_signed_in_users_and_anonymous_sessions() {
         redis::cmd("KEYS").arg(format!("{}:user:*", p.stores.redis_prefix)).query_async(&mut conn).await.expect("keys");
     assert!(keys.is_empty(), "{keys:?}");
 }
+
+#[tokio::test]
+async fn answers_warn_about_the_users_own_allergies_and_medicines() {
+    let p = spawn(true).await;
+    let ctx = p.stores.ctx("chatbot");
+    let warfarin: u64 = sqlx::query_scalar("SELECT id FROM drugs WHERE slug = 'warfarin-5'")
+        .fetch_one(&ctx.db.global)
+        .await
+        .expect("warfarin in the seed");
+    let signup: Value = p
+        .http
+        .post(p.chatbot.url("/account/signup"))
+        .json(&json!({"email": "meds@example.com", "password": "correct horse battery", "display_name": "M"}))
+        .send()
+        .await
+        .expect("signup")
+        .json()
+        .await
+        .expect("json");
+    let token = signup["access_token"].as_str().expect("token").to_string();
+    let r = p
+        .http
+        .patch(p.chatbot.url("/account/me"))
+        .bearer_auth(&token)
+        .json(&json!({"health": {"medications": [warfarin], "allergies": ["이부프로펜"]}}))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(r.status(), 200);
+    let sid = p.http.post(p.chatbot.url("/chatbot/sessions")).bearer_auth(&token).send().await.expect("session");
+    let sid = sid.json::<Value>().await.expect("json")["id"].as_str().expect("id").to_string();
+    let v: Value = p
+        .http
+        .post(p.chatbot.url(&format!("/chatbot/sessions/{sid}/messages")))
+        .bearer_auth(&token)
+        .json(&json!({"text": "부루펜 먹어도 돼요?"}))
+        .send()
+        .await
+        .expect("message")
+        .json()
+        .await
+        .expect("json");
+    let text = v["message"]["text"].as_str().unwrap_or_default();
+    assert!(text.contains("알레르기"), "allergy warning: {text}");
+    assert!(text.contains("상호작용(major)"), "warfarin interaction: {text}");
+
+    // The same question anonymously carries no personal warnings.
+    let s = p.session().await;
+    let (_, v) = p.ask(&s, json!({"text": "부루펜 먹어도 돼요?"})).await;
+    assert!(!v["message"]["text"].as_str().unwrap_or_default().contains("알레르기가 있습니다"));
+}
