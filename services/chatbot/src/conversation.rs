@@ -791,6 +791,9 @@ async fn answer(
     let mut entities: Vec<(&str, String)> = Vec::new();
     let mut departments = t.departments.clone();
     let guides = t.guides.clone();
+    let mut passages: Vec<crate::generator::Passage> = Vec::new();
+    // Personal warnings survive whichever generator writes the answer.
+    let mut warnings = String::new();
 
     if t.call_119 {
         // An emergency is answered at once: 119 first, then what to do now.
@@ -863,6 +866,7 @@ async fn answer(
                 Lang::Ko => format!("\n\n{name}에 대해 알려 드릴게요."),
                 Lang::En => format!("\n\nAbout {name}:"),
             });
+            let label_start = out.len();
             for s in [
                 section("효능", "Used for", "efficacy_ko", "efficacy_en"),
                 section("복용법(최대 용량 포함)", "How to take (incl. maximum dose)", "usage_ko", "usage_en"),
@@ -874,8 +878,15 @@ async fn answer(
             {
                 out.push_str(&s);
             }
+            passages.push(crate::generator::Passage {
+                citation_id: format!("drug:{}", d["slug"].as_str().unwrap_or_default()),
+                title: name.clone(),
+                text: out[label_start..].trim().to_string(),
+            });
             if let Some(p) = &profile {
-                out.push_str(&personal_warnings(ctx, d, p, lang).await);
+                let w = personal_warnings(ctx, d, p, lang).await;
+                out.push_str(&w);
+                warnings.push_str(&w);
             }
             citations.push(Citation {
                 id: format!("drug:{}", d["slug"].as_str().unwrap_or_default()),
@@ -910,6 +921,17 @@ async fn answer(
                     });
                 }
                 for c in r["conditions"].as_array().into_iter().flatten().take(2) {
+                    passages.push(crate::generator::Passage {
+                        citation_id: format!("condition:{}", c["slug"].as_str().unwrap_or_default()),
+                        title: pick(c, "name_ko", "name_en", lang).to_string(),
+                        text: format!(
+                            "{} ({}: {}); departments: {}",
+                            pick(c, "name_ko", "name_en", lang),
+                            "typical urgency",
+                            c["urgency"].as_str().unwrap_or_default(),
+                            names.join(", ")
+                        ),
+                    });
                     citations.push(Citation {
                         id: format!("condition:{}", c["slug"].as_str().unwrap_or_default()),
                         title: pick(c, "name_ko", "name_en", lang).to_string(),
@@ -927,6 +949,24 @@ async fn answer(
                 Lang::Ko => "\n\n이 질문에 대해서는 확실한 정보를 찾지 못했습니다. 증상이나 약 이름을 조금 더 자세히 알려 주세요.",
                 Lang::En => "\n\nI could not find reliable information for this question. Please tell me more about the symptoms or the medicine's name.",
             });
+        }
+        // An OpenAI-compatible model may write the answer from the same
+        // passages; triage advice stays first and is not the model's to change.
+        if let Some(llm) = &state.settings.llm {
+            let mut conn = ctx.redis.conn().await.map_err(redis_down)?;
+            let raw: Vec<String> =
+                conn.lrange(session_key(ctx, &owner, &id, "turns"), -10, -1).await.map_err(redis_down)?;
+            let history: Vec<(String, String)> =
+                raw.iter().filter_map(|r| serde_json::from_str::<Turn>(r).ok()).map(|t| (t.role, t.text)).collect();
+            match crate::generator::generate(llm, lang, &t.advice, &history, &passages, &text).await {
+                Some((generated, cited)) => {
+                    out = format!("{}\n\n{}{warnings}", t.advice, generated.trim());
+                    let keep: Vec<String> =
+                        cited.iter().filter_map(|n| passages.get(n - 1)).map(|p| p.citation_id.clone()).collect();
+                    citations.retain(|c| keep.contains(&c.id));
+                }
+                None => degraded.push("llm".into()),
+            }
         }
         record_stage("generation", stage);
     }

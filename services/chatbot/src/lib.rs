@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod archive;
 pub mod conversation;
+pub mod generator;
 pub mod model;
 pub mod oauth;
 pub mod settings;

@@ -43,6 +43,9 @@ pub struct AccountSettings {
     pub clients: Vec<OAuthClient>,
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
+    /// An OpenAI-compatible chat-completions endpoint; `None` keeps the
+    /// offline grounded composer.
+    pub llm: Option<crate::generator::LlmConfig>,
 }
 
 pub const DEFAULT_ACCESS_TTL_SECS: u64 = 900;
@@ -55,7 +58,14 @@ impl AccountSettings {
             clients,
             access_ttl: Duration::from_secs(DEFAULT_ACCESS_TTL_SECS),
             refresh_ttl: Duration::from_secs(DEFAULT_REFRESH_TTL_DAYS * 86_400),
+            llm: None,
         }
+    }
+
+    /// Answers through an OpenAI-compatible endpoint.
+    pub fn with_llm(mut self, llm: crate::generator::LlmConfig) -> AccountSettings {
+        self.llm = Some(llm);
+        self
     }
 
     /// Reads `MEDI_JWT_SIGNING_KEYS`, `MEDI_OAUTH_CLIENTS`,
@@ -75,7 +85,19 @@ impl AccountSettings {
             positive(lookup("MEDI_ACCESS_TOKEN_TTL_SECS"), DEFAULT_ACCESS_TTL_SECS, "MEDI_ACCESS_TOKEN_TTL_SECS")?;
         let refresh_days =
             positive(lookup("MEDI_REFRESH_TOKEN_TTL_DAYS"), DEFAULT_REFRESH_TTL_DAYS, "MEDI_REFRESH_TOKEN_TTL_DAYS")?;
+        let llm = match lookup("MEDI_LLM_BASE_URL").filter(|s| !s.trim().is_empty()) {
+            None => None,
+            Some(base_url) => Some(crate::generator::LlmConfig {
+                base_url: base_url.trim().trim_end_matches('/').to_string(),
+                model: lookup("MEDI_LLM_MODEL")
+                    .filter(|s| !s.trim().is_empty())
+                    .ok_or("MEDI_LLM_MODEL is required when MEDI_LLM_BASE_URL is set")?,
+                api_key: lookup("MEDI_LLM_API_KEY").filter(|s| !s.trim().is_empty()),
+                timeout: Duration::from_secs(positive(lookup("MEDI_LLM_TIMEOUT_SECS"), 20, "MEDI_LLM_TIMEOUT_SECS")?),
+            }),
+        };
         Ok(AccountSettings {
+            llm,
             keys,
             clients,
             access_ttl: Duration::from_secs(access),

@@ -364,3 +364,101 @@ async fn answers_warn_about_the_users_own_allergies_and_medicines() {
     let (_, v) = p.ask(&s, json!({"text": "부루펜 먹어도 돼요?"})).await;
     assert!(!v["message"]["text"].as_str().unwrap_or_default().contains("알레르기가 있습니다"));
 }
+
+/// A stand-in for an OpenAI-compatible endpoint: answers from the numbered
+/// passages it was given, citing [1] and an invented [9].
+async fn llm_stand_in() -> (TestServer, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Value>::new()));
+    let app = {
+        let seen = seen.clone();
+        axum::Router::new().route(
+            "/v1/chat/completions",
+            axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
+                let seen = seen.clone();
+                async move {
+                    let system = body["messages"][0]["content"].as_str().unwrap_or_default().to_string();
+                    let first = system.lines().find(|l| l.starts_with("[1] ")).unwrap_or("[1] ?").to_string();
+                    seen.lock().expect("lock").push(body);
+                    axum::Json(json!({
+                        "id": "x", "object": "chat.completion",
+                        "choices": [{"index": 0, "message": {"role": "assistant",
+                            "content": format!("LLM says: see {first} [1]; also [9].")}}]
+                    }))
+                }
+            }),
+        )
+    };
+    (TestServer::spawn(app).await, seen)
+}
+
+#[tokio::test]
+async fn an_openai_compatible_generator_writes_grounded_answers_and_degrades_when_down() {
+    let stores = TestStores::new().await;
+    let seed_ctx = stores.ctx("test");
+    let drugs = drug::load::parse_seed(drug::load::BUNDLED_SEED).expect("drugs");
+    drug::load::load_seed(&seed_ctx.db.global, &drugs).await.expect("drugs load");
+    let ctx = stores.ctx("drug");
+    let drug_server = TestServer::spawn(kit::app(&drug::SPEC, ctx.clone(), drug::routes(ctx))).await;
+    let (llm, seen) = llm_stand_in().await;
+    let mut config = stores.config.clone();
+    if let Some(e) = config.services.get_mut("drug") {
+        e.url = drug_server.base_url.clone();
+    }
+    let ctx = kit::Ctx::new("chatbot", config).expect("ctx");
+    let settings = |base: &str| {
+        AccountSettings::new(vec![KeyPair::generate("k")], vec![]).with_llm(chatbot::generator::LlmConfig {
+            base_url: base.to_string(),
+            model: "stand-in".into(),
+            api_key: Some("test-key".into()),
+            timeout: std::time::Duration::from_secs(5),
+        })
+    };
+    let server = TestServer::spawn(kit::app(
+        &chatbot::SPEC,
+        ctx.clone(),
+        chatbot::routes_with(ctx.clone(), settings(&llm.base_url)),
+    ))
+    .await;
+    let http = reqwest::Client::new();
+    let sid = http.post(server.url("/chatbot/sessions")).send().await.expect("s").json::<Value>().await.expect("j");
+    let sid = sid["id"].as_str().expect("id").to_string();
+    let v: Value = http
+        .post(server.url(&format!("/chatbot/sessions/{sid}/messages")))
+        .json(&json!({"text": "타이레놀 하루 최대 용량은?"}))
+        .send()
+        .await
+        .expect("m")
+        .json()
+        .await
+        .expect("j");
+    let m = &v["message"];
+    let text = m["text"].as_str().unwrap_or_default();
+    assert!(text.contains("LLM says"), "{text}");
+    assert!(text.contains("[1]") && !text.contains("[9]"), "only citations of given passages survive: {text}");
+    assert!(m["citations"]
+        .as_array()
+        .is_some_and(|c| c.len() == 1 && c[0]["id"].as_str().is_some_and(|i| i.starts_with("drug:"))));
+    let request = seen.lock().expect("lock")[0].clone();
+    assert_eq!(request["model"], "stand-in");
+    assert!(request["messages"][0]["content"].as_str().is_some_and(|s| s.contains("[1]") && s.contains("triage")));
+
+    // The endpoint is down: the offline composer answers and says so.
+    let down = TestServer::spawn(kit::app(
+        &chatbot::SPEC,
+        ctx.clone(),
+        chatbot::routes_with(ctx, settings("http://127.0.0.1:1")),
+    ))
+    .await;
+    let sid = http.post(down.url("/chatbot/sessions")).send().await.expect("s").json::<Value>().await.expect("j");
+    let v: Value = http
+        .post(down.url(&format!("/chatbot/sessions/{}/messages", sid["id"].as_str().expect("id"))))
+        .json(&json!({"text": "타이레놀 하루 최대 용량은?"}))
+        .send()
+        .await
+        .expect("m")
+        .json()
+        .await
+        .expect("j");
+    assert!(v["message"]["degraded"].as_array().is_some_and(|d| d.iter().any(|d| d == "llm")), "{v}");
+    assert!(v["message"]["text"].as_str().unwrap_or_default().contains("타이레놀"));
+}
