@@ -17,31 +17,11 @@ use crate::model::ClinicType;
 pub const BUNDLED_SEED: &str = include_str!("../../../data/seed/clinics.json");
 
 /// Every department the service knows, by slug; the order of `departments` in answers.
-pub const DEPARTMENTS: [&str; 19] = [
-    "internal_medicine",
-    "neurology",
-    "psychiatry",
-    "general_surgery",
-    "orthopedics",
-    "neurosurgery",
-    "thoracic_surgery",
-    "plastic_surgery",
-    "anesthesiology",
-    "obstetrics_gynecology",
-    "pediatrics",
-    "ophthalmology",
-    "otolaryngology",
-    "dermatology",
-    "urology",
-    "rehabilitation",
-    "family_medicine",
-    "emergency_medicine",
-    "dentistry",
-];
+pub const DEPARTMENTS: [&str; 19] = kit::departments::SLUGS;
 
 /// The department slug, if `slug` is one of [`DEPARTMENTS`].
 pub fn department(slug: &str) -> Option<&'static str> {
-    DEPARTMENTS.iter().copied().find(|d| *d == slug)
+    kit::departments::slug(slug)
 }
 
 /// The text search scans: name, address and region, lower-cased.

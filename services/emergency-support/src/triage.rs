@@ -134,27 +134,7 @@ pub enum RuleError {
     UnknownDepartment { rule: String, department: String },
 }
 
-pub const DEPARTMENTS: [&str; 19] = [
-    "internal_medicine",
-    "neurology",
-    "psychiatry",
-    "general_surgery",
-    "orthopedics",
-    "neurosurgery",
-    "thoracic_surgery",
-    "plastic_surgery",
-    "anesthesiology",
-    "obstetrics_gynecology",
-    "pediatrics",
-    "ophthalmology",
-    "otolaryngology",
-    "dermatology",
-    "urology",
-    "rehabilitation",
-    "family_medicine",
-    "emergency_medicine",
-    "dentistry",
-];
+pub const DEPARTMENTS: [&str; 19] = kit::departments::SLUGS;
 
 /// Children are routed to pediatrics instead of adult primary care.
 const CHILD_AGE_YEARS: f64 = 15.0;

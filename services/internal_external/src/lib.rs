@@ -28,41 +28,11 @@ pub const MAX_ROUTE_TEXT_CHARS: usize = 2000;
 /// How long the in-memory routing index is used before it is rebuilt from the DB.
 pub const INDEX_TTL: Duration = Duration::from_secs(60);
 
-/// The department slugs of every API, with Korean and English names.
-pub const DEPARTMENT_NAMES: [(&str, &str, &str); 19] = [
-    ("internal_medicine", "내과", "Internal medicine"),
-    ("neurology", "신경과", "Neurology"),
-    ("psychiatry", "정신건강의학과", "Psychiatry"),
-    ("general_surgery", "외과", "General surgery"),
-    ("orthopedics", "정형외과", "Orthopedics"),
-    ("neurosurgery", "신경외과", "Neurosurgery"),
-    ("thoracic_surgery", "흉부외과", "Thoracic surgery"),
-    ("plastic_surgery", "성형외과", "Plastic surgery"),
-    ("anesthesiology", "마취통증의학과", "Anesthesiology and pain medicine"),
-    ("obstetrics_gynecology", "산부인과", "Obstetrics and gynecology"),
-    ("pediatrics", "소아청소년과", "Pediatrics"),
-    ("ophthalmology", "안과", "Ophthalmology"),
-    ("otolaryngology", "이비인후과", "Otolaryngology (ENT)"),
-    ("dermatology", "피부과", "Dermatology"),
-    ("urology", "비뇨의학과", "Urology"),
-    ("rehabilitation", "재활의학과", "Rehabilitation medicine"),
-    ("family_medicine", "가정의학과", "Family medicine"),
-    ("emergency_medicine", "응급의학과", "Emergency medicine"),
-    ("dentistry", "치과", "Dentistry"),
-];
-
-pub const DEPARTMENTS: [&str; 19] = {
-    let mut out = [""; 19];
-    let mut i = 0;
-    while i < 19 {
-        out[i] = DEPARTMENT_NAMES[i].0;
-        i += 1;
-    }
-    out
-};
+/// The department slugs of every API (one list, in the kit).
+pub const DEPARTMENTS: [&str; 19] = kit::departments::SLUGS;
 
 pub fn department_names(slug: &str) -> Option<(&'static str, &'static str)> {
-    DEPARTMENT_NAMES.iter().find(|(s, _, _)| *s == slug).map(|(_, ko, en)| (*ko, *en))
+    kit::departments::names(slug)
 }
 
 #[derive(OpenApi)]

@@ -18,6 +18,7 @@ pub mod auth;
 pub mod client;
 pub mod config;
 pub mod db;
+pub mod departments;
 pub mod error;
 pub mod extract;
 pub mod health;
