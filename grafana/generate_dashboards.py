@@ -240,6 +240,9 @@ def data_stores():
             w=12, minmax=(0, 1), description="DBPoolSaturated opens a ticket above 90% for 10m.")
     b.panel("timeseries", "Connections by database and state", "short",
             [(f'sum by (database, state) (db_pool_connections{{{s}}})', "{{database}} {{state}}")], w=12, stack=True)
+    b.panel("timeseries", "Pool acquire wait by database", "s",
+            [(f'max by (service, database) (db_pool_acquire_seconds{{{s}}})', "{{service}} {{database}}")], w=12,
+            description="Time to get a connection, sampled on each scrape; it grows before the pool saturates.")
     b.row("Readiness")
     b.panel("state-timeline", "store_up by service and store", "none",
             [(f'min by (service, store) (store_up{{{s}}})', "{{service}} {{store}}")], w=12,

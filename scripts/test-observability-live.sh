@@ -150,11 +150,13 @@ class Metrics:
             out.append(f'build_info{{service="{s}",version="0.1.0",commit="abc1234"}} 1')
             out.append("# TYPE db_pool_connections gauge")
             out.append("# TYPE db_pool_max_connections gauge")
+            out.append("# TYPE db_pool_acquire_seconds gauge")
             for db in ("global", "shard_0", "shard_1"):
                 active = random.randint(1, 8)
                 out.append(f'db_pool_connections{{service="{s}",database="{db}",state="active"}} {active}')
                 out.append(f'db_pool_connections{{service="{s}",database="{db}",state="idle"}} {10 - active}')
                 out.append(f'db_pool_max_connections{{service="{s}",database="{db}"}} 10')
+                out.append(f'db_pool_acquire_seconds{{service="{s}",database="{db}"}} {random.uniform(0.0001, 0.01):.5f}')
             out.append("# TYPE store_up gauge")
             out.append("# TYPE store_check_duration_seconds gauge")
             for store in ("global_db", "shard_0", "shard_1", "redis"):

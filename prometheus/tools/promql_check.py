@@ -26,7 +26,7 @@ DASH = os.path.join(ROOT, "grafana", "dashboards")
 COUNTERS_GAUGES = [
     "http_requests_total", "http_requests_in_flight", "build_info", "cache_requests_total",
     "redis_errors_total", "upstream_requests_total", "db_pool_connections",
-    "db_pool_max_connections", "store_up", "store_check_duration_seconds",
+    "db_pool_max_connections", "db_pool_acquire_seconds", "store_up", "store_check_duration_seconds",
     "triage_decisions_total", "up",
     "chatbot_turns_total", "chatbot_degraded_answers_total", "chatbot_feedback_total",
     "chatbot_archive_stream_lag",

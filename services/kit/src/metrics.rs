@@ -28,6 +28,7 @@ pub const UPSTREAM_REQUEST_DURATION_SECONDS: &str = "upstream_request_duration_s
 pub const REDIS_COMMAND_DURATION_SECONDS: &str = "redis_command_duration_seconds";
 pub const DB_POOL_CONNECTIONS: &str = "db_pool_connections";
 pub const DB_POOL_MAX_CONNECTIONS: &str = "db_pool_max_connections";
+pub const DB_POOL_ACQUIRE_SECONDS: &str = "db_pool_acquire_seconds";
 pub const STORE_UP: &str = "store_up";
 pub const STORE_CHECK_DURATION_SECONDS: &str = "store_check_duration_seconds";
 
@@ -72,6 +73,7 @@ pub fn record_build_info(service: &'static str) {
 /// are current without a background task.
 pub async fn render(State(ctx): State<crate::Ctx>) -> impl IntoResponse {
     record_pools(&ctx);
+    record_acquire_wait(&ctx).await;
     let (_, readiness) = crate::health::check_all(&ctx).await;
     for (store, check) in &readiness.checks {
         let labels = [("service", ctx.service.to_string()), ("store", store.clone())];
@@ -99,6 +101,26 @@ pub fn record_pools(ctx: &crate::Ctx) {
         metrics::gauge!(DB_POOL_CONNECTIONS, &with_state("idle")).set(idle);
         metrics::gauge!(DB_POOL_CONNECTIONS, &with_state("active")).set((size - idle).max(0.0));
         metrics::gauge!(DB_POOL_MAX_CONNECTIONS, &base).set(max);
+    }
+}
+
+/// How long getting a connection from each pool takes right now (the wait a
+/// request would see), sampled once per scrape with the health timeout.
+pub async fn record_acquire_wait(ctx: &crate::Ctx) {
+    let mut pools = vec![("global".to_string(), ctx.db.global.clone())];
+    pools.extend(ctx.db.shards().map(|(id, p)| (format!("shard_{id}"), p.clone())));
+    let timeout = ctx.config.health_check_timeout;
+    let probes = pools.into_iter().map(|(database, pool)| async move {
+        let started = Instant::now();
+        let waited = match tokio::time::timeout(timeout, pool.acquire()).await {
+            Ok(Ok(_connection)) => started.elapsed().as_secs_f64(),
+            // Could not get one in time: report the whole budget.
+            _ => timeout.as_secs_f64(),
+        };
+        (database, waited)
+    });
+    for (database, waited) in futures::future::join_all(probes).await {
+        metrics::gauge!(DB_POOL_ACQUIRE_SECONDS, "service" => ctx.service, "database" => database).set(waited);
     }
 }
 

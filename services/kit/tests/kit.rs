@@ -218,6 +218,7 @@ async fn metrics_count_requests_by_route_template() {
     }
     assert!(text.contains("db_pool_connections{") && text.contains("database=\"shard_1\""));
     assert!(text.contains("db_pool_max_connections{"));
+    assert!(text.contains("db_pool_acquire_seconds{") && text.contains("database=\"global\""));
 }
 
 #[tokio::test]
