@@ -28,8 +28,7 @@ pub const CACHE_NAMESPACE: &str = "clinic";
 
 pub const MAX_QUERY_CHARS: usize = 100;
 pub const MAX_REGION_CHARS: usize = 40;
-pub const MAX_PAGE_SIZE: i64 = 100;
-pub const MAX_PAGE: i64 = 10_000;
+pub use kit::extract::{MAX_PAGE, MAX_PAGE_SIZE};
 pub const DEFAULT_RADIUS_KM: f64 = 10.0;
 pub const MAX_RADIUS_KM: f64 = 100.0;
 
@@ -137,14 +136,7 @@ impl SearchRequest {
             }
         };
 
-        let page = p.page.unwrap_or(1);
-        if !(1..=MAX_PAGE).contains(&page) {
-            return Err(Error::validation("page", format!("page must be between 1 and {MAX_PAGE}")));
-        }
-        let size = p.size.unwrap_or(20);
-        if !(1..=MAX_PAGE_SIZE).contains(&size) {
-            return Err(Error::validation("size", format!("size must be between 1 and {MAX_PAGE_SIZE}")));
-        }
+        let (page, size) = kit::extract::paging(p.page, p.size)?;
 
         let filters = Filters {
             terms: q.as_deref().map(repo::query_terms).unwrap_or_default(),
@@ -154,7 +146,7 @@ impl SearchRequest {
             open_at: open_now.then_some((moment.day, moment.minute)),
             near,
         };
-        Ok(SearchRequest { filters, page: page as u64, size: size as u64, moment })
+        Ok(SearchRequest { filters, page, size, moment })
     }
 
     /// Equal for requests with the same results. An `open_now` search keys on

@@ -24,8 +24,7 @@ pub const SPEC: ServiceSpec = ServiceSpec { name: "drug", openapi };
 pub const CACHE_NAMESPACE: &str = "drug";
 
 pub const MAX_QUERY_CHARS: usize = 100;
-pub const MAX_PAGE_SIZE: i64 = 100;
-pub const MAX_PAGE: i64 = 10_000;
+pub use kit::extract::{MAX_PAGE, MAX_PAGE_SIZE};
 pub const MAX_INTERACTION_DRUGS: usize = 20;
 
 #[derive(OpenApi)]
@@ -76,15 +75,8 @@ impl SearchRequest {
                 Some(q)
             }
         };
-        let page = p.page.unwrap_or(1);
-        if !(1..=MAX_PAGE).contains(&page) {
-            return Err(Error::validation("page", format!("page must be between 1 and {MAX_PAGE}")));
-        }
-        let size = p.size.unwrap_or(20);
-        if !(1..=MAX_PAGE_SIZE).contains(&size) {
-            return Err(Error::validation("size", format!("size must be between 1 and {MAX_PAGE_SIZE}")));
-        }
-        Ok(SearchRequest { q, page: page as u64, size: size as u64 })
+        let (page, size) = kit::extract::paging(p.page, p.size)?;
+        Ok(SearchRequest { q, page, size })
     }
 
     fn cache_key(&self) -> String {

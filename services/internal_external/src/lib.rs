@@ -202,14 +202,7 @@ async fn list_conditions(State(s): State<AppState>, Query(p): Query<ConditionPar
             ));
         }
     }
-    let page = p.page.unwrap_or(1);
-    if !(1..=10_000).contains(&page) {
-        return Err(Error::validation("page", "page must be between 1 and 10000"));
-    }
-    let size = p.size.unwrap_or(20);
-    if !(1..=100).contains(&size) {
-        return Err(Error::validation("size", "size must be between 1 and 100"));
-    }
+    let (page, size) = kit::extract::paging(p.page, p.size)?;
     let key =
         format!("{}\u{0}{}\u{0}{page}\u{0}{size}", q.as_deref().unwrap_or(""), p.department.as_deref().unwrap_or(""));
     let key = format!("list:{}", hex::encode(&Sha256::digest(key.as_bytes())[..16]));
@@ -217,9 +210,7 @@ async fn list_conditions(State(s): State<AppState>, Query(p): Query<ConditionPar
     let result = s
         .ctx
         .cache()
-        .get_or_load(CACHE_NAMESPACE, &key, || {
-            search(&ctx, q.as_deref(), p.department.as_deref(), page as u64, size as u64)
-        })
+        .get_or_load(CACHE_NAMESPACE, &key, || search(&ctx, q.as_deref(), p.department.as_deref(), page, size))
         .await?;
     Ok(Json(result))
 }

@@ -59,3 +59,34 @@ impl From<PathRejection> for Error {
         Error::BadRequest { code: "invalid_path", message: rejection.body_text() }
     }
 }
+
+/// Largest page number and page size every list endpoint accepts.
+pub const MAX_PAGE: i64 = 10_000;
+pub const MAX_PAGE_SIZE: i64 = 100;
+pub const DEFAULT_PAGE_SIZE: i64 = 20;
+
+/// Validates `page` (1-based, default 1) and `size` (default 20) of a list
+/// request, naming the offending field.
+pub fn paging(page: Option<i64>, size: Option<i64>) -> Result<(u64, u64), Error> {
+    let page = page.unwrap_or(1);
+    if !(1..=MAX_PAGE).contains(&page) {
+        return Err(Error::validation("page", format!("page must be between 1 and {MAX_PAGE}")));
+    }
+    let size = size.unwrap_or(DEFAULT_PAGE_SIZE);
+    if !(1..=MAX_PAGE_SIZE).contains(&size) {
+        return Err(Error::validation("size", format!("size must be between 1 and {MAX_PAGE_SIZE}")));
+    }
+    Ok((page as u64, size as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn paging_defaults_and_bounds() {
+        assert_eq!(super::paging(None, None).ok(), Some((1, 20)));
+        assert!(super::paging(Some(0), None).is_err());
+        assert!(super::paging(Some(-1), None).is_err());
+        assert!(super::paging(None, Some(101)).is_err());
+        assert_eq!(super::paging(Some(3), Some(100)).ok(), Some((3, 100)));
+    }
+}
