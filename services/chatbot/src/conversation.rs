@@ -146,17 +146,10 @@ fn redis_down(e: redis::RedisError) -> Error {
 
 /// The caller's identity when a bearer token is sent; anonymous otherwise.
 async fn owner_of(ctx: &Ctx, headers: &axum::http::HeaderMap) -> Result<Owner> {
-    let Some(value) = headers.get(axum::http::header::AUTHORIZATION) else { return Ok(Owner::Anonymous) };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| Error::Unauthorized("expected `Authorization: Bearer <token>`".into()))?;
-    let claims = ctx.auth.verify(token.trim()).await?;
-    if claims.typ != kit::auth::TokenType::User {
-        return Err(Error::Forbidden("conversations need a user's token".into()));
-    }
-    Ok(Owner::User(claims.sub, claims.shard))
+    Ok(match kit::auth::claims_from_headers(ctx, headers, kit::auth::TokenType::User).await? {
+        Some(claims) => Owner::User(claims.sub, claims.shard),
+        None => Owner::Anonymous,
+    })
 }
 
 /// Start a conversation (anonymous, or the signed-in user's with a token).

@@ -17,8 +17,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::{FromRef, FromRequestParts};
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier as _, VerifyingKey};
@@ -311,19 +311,40 @@ impl Verifier {
     }
 }
 
-fn bearer(parts: &Parts) -> Result<&str, Error> {
-    let value = parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .ok_or_else(|| Error::Unauthorized("sign in first: no Authorization header".into()))?
-        .to_str()
-        .map_err(|_| Error::Unauthorized("the Authorization header is not text".into()))?;
+fn bearer(headers: &HeaderMap) -> Result<Option<&str>, Error> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(None) };
+    let value = value.to_str().map_err(|_| Error::Unauthorized("the Authorization header is not text".into()))?;
     value
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty())
+        .map(Some)
         .ok_or_else(|| Error::Unauthorized("expected `Authorization: Bearer <token>`".into()))
+}
+
+/// The verified claims of the request's bearer token of type `typ`, or
+/// `None` when the request sends no token (routes open to anonymous use).
+/// A bad token is 401; a token of the other type is 403.
+pub async fn claims_from_headers(ctx: &Ctx, headers: &HeaderMap, typ: TokenType) -> Result<Option<Claims>, Error> {
+    let Some(token) = bearer(headers)? else { return Ok(None) };
+    let claims = ctx.auth.verify(token).await?;
+    if claims.typ != typ {
+        return Err(Error::Forbidden(match typ {
+            TokenType::User => "this call needs a user's token".into(),
+            TokenType::Service => "this call is for services only".into(),
+        }));
+    }
+    Ok(Some(claims))
+}
+
+async fn required_claims<S>(parts: &Parts, state: &S, typ: TokenType) -> Result<Claims, Error>
+where
+    Ctx: FromRef<S>,
+{
+    claims_from_headers(&Ctx::from_ref(state), &parts.headers, typ)
+        .await?
+        .ok_or_else(|| Error::Unauthorized("sign in first: no Authorization header".into()))
 }
 
 /// A signed-in user's token.
@@ -342,12 +363,7 @@ where
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let ctx = Ctx::from_ref(state);
-        let claims = ctx.auth.verify(bearer(parts)?).await?;
-        if claims.typ != TokenType::User {
-            return Err(Error::Forbidden("this call needs a user's token".into()));
-        }
-        Ok(UserAuth(claims))
+        Ok(UserAuth(required_claims(parts, state, TokenType::User).await?))
     }
 }
 
@@ -359,12 +375,7 @@ where
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let ctx = Ctx::from_ref(state);
-        let claims = ctx.auth.verify(bearer(parts)?).await?;
-        if claims.typ != TokenType::Service {
-            return Err(Error::Forbidden("this call is for services only".into()));
-        }
-        Ok(ServiceAuth(claims))
+        Ok(ServiceAuth(required_claims(parts, state, TokenType::Service).await?))
     }
 }
 
