@@ -99,6 +99,11 @@ pub fn routes_with(ctx: Ctx, settings: AccountSettings) -> Router {
     // JWKS from ourselves. The lock is fresh and uncontended, so this
     // completes on the first poll.
     futures::executor::block_on(ctx.auth.set_keys(&settings.jwks()));
+    // The in-process triage fallback (used when emergency-support is down)
+    // trains its model once; do it now, off the request path.
+    std::thread::spawn(|| {
+        emergency_support::triage::Engine::bundled();
+    });
     // The archive consumer runs beside the routes, one per process.
     if let Ok(runtime) = tokio::runtime::Handle::try_current() {
         let consumer = format!("chatbot-{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());

@@ -1,6 +1,7 @@
 //! The emergency-support service (`/emergency-support`, port 8105):
 //! first-aid guides, the nearest emergency rooms, and red-flag triage.
 
+pub mod learned;
 pub mod load;
 pub mod triage;
 
@@ -38,6 +39,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 pub fn routes(ctx: Ctx) -> Router {
+    // Compile the rules and train the model before the first request, so
+    // no caller waits on it (and readiness means triage is ready).
+    Engine::bundled();
     Router::new()
         .route("/emergency-support/guides", get(list_guides))
         .route("/emergency-support/guides/{slug}", get(guide))

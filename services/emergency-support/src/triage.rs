@@ -13,6 +13,8 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 use textmatch::{Lang, Pattern, Text};
+
+use crate::learned::{self, Learned, Opinion, DEPARTMENT_MIN, EMERGENCY_THRESHOLD, SELF_CARE_MIN};
 use utoipa::ToSchema;
 
 pub const RULES_JSON: &str = include_str!("../../../data/triage/rules.json");
@@ -34,6 +36,10 @@ impl Level {
             Level::Routine => "routine",
             Level::SelfCare => "self_care",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Level> {
+        [Level::Emergency, Level::Urgent, Level::Routine, Level::SelfCare].into_iter().find(|l| l.as_str() == s)
     }
 }
 
@@ -81,6 +87,8 @@ pub struct RuleDef {
 pub struct Engine {
     concepts: BTreeMap<String, Vec<Pattern>>,
     rules: Vec<RuleDef>,
+    /// The learned second opinion (`learned.rs`); rules alone without it.
+    learned: Option<Learned>,
 }
 
 /// What the caller tells us.
@@ -118,6 +126,14 @@ pub struct Outcome {
     pub pregnant: bool,
     /// The text asked us to play down the symptoms; we did not.
     pub manipulation_ignored: bool,
+    /// The learned second opinion's most likely level and its probability.
+    pub learned: Option<LearnedOpinion>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct LearnedOpinion {
+    pub level: Level,
+    pub confidence: f32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -166,17 +182,29 @@ impl Engine {
             .into_iter()
             .map(|(name, phrases)| (name, phrases.iter().map(|p| Pattern::new(p)).collect()))
             .collect();
-        Ok(Engine { concepts, rules: file.rules })
+        Ok(Engine { concepts, rules: file.rules, learned: None })
     }
 
-    /// The bundled rule set, compiled once.
+    pub fn with_learned(self, learned: Learned) -> Engine {
+        Engine { learned: Some(learned), ..self }
+    }
+
+    /// The bundled rule set with the model trained on every bundled
+    /// vignette set, built once per process.
     pub fn bundled() -> &'static Engine {
         static ENGINE: OnceLock<Engine> = OnceLock::new();
         ENGINE.get_or_init(|| match Engine::from_json(RULES_JSON) {
-            Ok(engine) => engine,
+            Ok(engine) => {
+                let sets = learned::bundled_sets();
+                engine.with_learned(Learned::train(sets.iter().flat_map(|(_, v)| v)))
+            }
             // The bundled file is validated by tests; a broken build must not start.
             Err(e) => panic!("bundled triage rules are invalid: {e}"),
         })
+    }
+
+    pub fn learned(&self) -> Option<&Learned> {
+        self.learned.as_ref()
     }
 
     pub fn rules(&self) -> &[RuleDef] {
@@ -216,6 +244,9 @@ impl Engine {
             }
             if sys >= 140 || dia >= 90 {
                 measured.push("high_bp");
+            }
+            if sys < 90 {
+                measured.push("low_bp");
             }
         }
         if textmatch::blood_sugar(input.text).is_some_and(|v| v < 70) {
@@ -272,23 +303,30 @@ impl Engine {
         matched.sort_by_key(|r| (std::cmp::Reverse(r.level), r.generic));
         let manipulation = is("manipulation");
 
-        let level = matched.first().map(|r| r.level).unwrap_or(Level::Routine);
+        let rule_level = matched.first().map(|r| r.level);
+        let context = learned::Context { age_years: age, pregnant };
+        let opinion = self.learned.as_ref().map(|m| m.opinion(input.text, context));
+        let level = combine(rule_level, opinion.as_ref());
         let is_child = age.is_some_and(|a| a < CHILD_AGE_YEARS);
         let mut departments: Vec<String> = Vec::new();
-        if level == Level::Emergency {
-            departments.push("emergency_medicine".to_string());
-        }
-        for rule in &matched {
-            for d in &rule.departments {
-                let d = if is_child && matches!(d.as_str(), "internal_medicine" | "family_medicine") {
-                    "pediatrics"
-                } else {
-                    d.as_str()
-                };
-                if !departments.iter().any(|x| x == d) {
-                    departments.push(d.to_string());
-                }
+        let add = |departments: &mut Vec<String>, d: &str| {
+            let d = if is_child && matches!(d, "internal_medicine" | "family_medicine") { "pediatrics" } else { d };
+            if !departments.iter().any(|x| x == d) {
+                departments.push(d.to_string());
             }
+        };
+        if level == Level::Emergency {
+            add(&mut departments, "emergency_medicine");
+        }
+        for d in matched.iter().flat_map(|r| &r.departments) {
+            add(&mut departments, d);
+        }
+        // The model's likely departments fill the list to three.
+        for (d, _) in opinion.iter().flat_map(|o| &o.departments).filter(|(_, p)| *p >= DEPARTMENT_MIN) {
+            if departments.len() >= 3 {
+                break;
+            }
+            add(&mut departments, d);
         }
         // A child should also be able to start with the pediatrician.
         if is_child && !departments.is_empty() && !departments.iter().any(|d| d == "pediatrics") {
@@ -308,7 +346,7 @@ impl Engine {
                 guides.push(g.clone());
             }
         }
-        let matched_rules = matched
+        let mut matched_rules = matched
             .iter()
             .map(|r| MatchedRule {
                 id: r.id.clone(),
@@ -319,7 +357,12 @@ impl Engine {
                 },
             })
             .collect::<Vec<_>>();
+        // When the model raised the level to urgent or above, say so first.
+        if level >= Level::Urgent && rule_level.is_none_or(|r| r < level) {
+            matched_rules.insert(0, learned_reason(level, lang));
+        }
         let advice = advice(level, lang, matched_rules.first(), matched.is_empty(), manipulation);
+        let learned = opinion.as_ref().map(|o| LearnedOpinion { level: o.most_likely(), confidence: o.levels[0].1 });
         Outcome {
             level,
             call_119: level == Level::Emergency,
@@ -331,7 +374,42 @@ impl Engine {
             age_years: age,
             pregnant,
             manipulation_ignored: manipulation && level >= Level::Urgent,
+            learned,
         }
+    }
+}
+
+/// Rules at `urgent` or above are a floor; the model may raise a message to
+/// `emergency` on a low bar and otherwise decides (see `learned.rs`).
+fn combine(rule: Option<Level>, opinion: Option<&Opinion>) -> Level {
+    let Some(o) = opinion else {
+        return rule.unwrap_or(Level::Routine);
+    };
+    let model = if o.probability(Level::Emergency) >= EMERGENCY_THRESHOLD {
+        Level::Emergency
+    } else if o.most_likely() == Level::SelfCare && o.probability(Level::SelfCare) < SELF_CARE_MIN {
+        // Reassurance needs confidence; an unsure model says "see a doctor".
+        Level::Routine
+    } else {
+        o.most_likely()
+    };
+    match rule {
+        Some(floor) if floor >= Level::Urgent => floor.max(model),
+        _ => model,
+    }
+}
+
+fn learned_reason(level: Level, lang: Lang) -> MatchedRule {
+    let description = match (level, lang) {
+        (Level::Emergency, Lang::Ko) => "의료진이 분류한 비슷한 사례들이 응급이었습니다 (학습된 판단)",
+        (Level::Emergency, Lang::En) => "Similar messages labelled by clinicians were emergencies (learned judgement)",
+        (_, Lang::Ko) => "의료진이 분류한 비슷한 사례들이 당일 진료가 필요했습니다 (학습된 판단)",
+        (_, Lang::En) => "Similar messages labelled by clinicians needed a doctor the same day (learned judgement)",
+    };
+    MatchedRule {
+        id: format!("LEARNED-{}", level.as_str().to_uppercase()),
+        level,
+        description: description.to_string(),
     }
 }
 
@@ -435,7 +513,7 @@ mod tests {
         let adult =
             Engine::bundled()
                 .evaluate(&Input { text: "열이 38도예요", age_years: Some(30.0), ..Default::default() });
-        assert!(adult.level <= Level::Routine, "{:?}", ids(&adult));
+        assert!(adult.level < Level::Emergency && !adult.call_119, "{:?}", ids(&adult));
     }
 
     #[test]
@@ -477,7 +555,7 @@ mod tests {
             age_years: Some(4.0),
             ..Default::default()
         });
-        assert_eq!(o.level, Level::Urgent);
+        assert!(o.level >= Level::Urgent, "{:?}", ids(&o));
         assert!(o.departments.contains(&"pediatrics".to_string()), "{:?}", o.departments);
         assert!(!o.departments.contains(&"internal_medicine".to_string()));
     }

@@ -1,7 +1,8 @@
 //! emergency-support against real MariaDB and Redis: guides, rooms, triage,
 //! and the triage benchmark's safety floor on the bundled vignette set.
 
-use emergency_support::triage::{Engine, Input, Level};
+use emergency_support::learned::{self, Learned};
+use emergency_support::triage::{Engine, Input, Level, RULES_JSON};
 use kit::testing::{TestServer, TestStores};
 use serde_json::{json, Value};
 
@@ -155,43 +156,23 @@ async fn bad_triage_input_is_a_clear_400() {
     assert_eq!(s, 404, "{v}");
 }
 
-/// The safety floor measured by `triage-eval` on the five sets the rules were
-/// developed with: every emergency is caught. (The figures, and those of the
-/// held-out set the rules never saw, are in bench/RESULTS.md.)
+/// The safety floor, measured the honest way: for each labelled set, the
+/// model is trained on the other sets only, and every emergency in the set
+/// must still be caught by the rules and that model together. (The full
+/// figures are in bench/RESULTS.md; `triage-eval --held-out` prints them.)
 #[test]
-fn the_development_vignettes_keep_full_emergency_recall() {
-    #[derive(serde::Deserialize)]
-    struct File {
-        vignettes: Vec<V>,
-    }
-    #[derive(serde::Deserialize)]
-    struct V {
-        id: String,
-        text: String,
-        age_years: Option<f64>,
-        pregnant: Option<bool>,
-        level: Level,
-    }
-    let engine = Engine::bundled();
+fn every_vignette_set_keeps_full_emergency_recall_when_held_out() {
+    let sets = learned::bundled_sets();
+    assert!(sets.iter().map(|(_, v)| v.len()).sum::<usize>() >= 800);
     let mut missed = Vec::new();
-    let mut vignettes = Vec::new();
-    for name in [
-        "triage_vignettes.json",
-        "triage_vignettes_holdout.json",
-        "triage_vignettes_holdout2.json",
-        "triage_vignettes_holdout3.json",
-        "triage_vignettes_holdout4.json",
-    ] {
-        let path = format!("{}/../../data/eval/{name}", env!("CARGO_MANIFEST_DIR"));
-        let text = std::fs::read_to_string(&path).expect("vignettes");
-        let file: File = serde_json::from_str(&text).expect("json");
-        vignettes.extend(file.vignettes);
-    }
-    assert!(vignettes.len() >= 500);
-    for v in &vignettes {
-        let o = engine.evaluate(&Input { text: &v.text, age_years: v.age_years, sex: None, pregnant: v.pregnant });
-        if v.level == Level::Emergency && o.level != Level::Emergency {
-            missed.push(v.id.clone());
+    for (held_out, vignettes) in &sets {
+        let training = sets.iter().filter(|(name, _)| name != held_out).flat_map(|(_, v)| v);
+        let engine = Engine::from_json(RULES_JSON).expect("rules").with_learned(Learned::train(training));
+        for v in vignettes.iter().filter(|v| v.level == Level::Emergency) {
+            let o = engine.evaluate(&Input { text: &v.text, age_years: v.age_years, sex: v.sex, pregnant: v.pregnant });
+            if o.level != Level::Emergency || !o.call_119 {
+                missed.push(format!("{held_out}: {}", v.id));
+            }
         }
     }
     assert!(missed.is_empty(), "emergencies missed: {missed:?}");
