@@ -68,6 +68,22 @@ pub fn record_build_info(service: &'static str) {
         .set(1.0);
 }
 
+/// Redis operations that are timed and whose failures are counted, by `op`.
+pub const REDIS_OPS: &[&str] = &["get", "set"];
+
+/// Creates the error counters at zero, so a dashboard or alert sees `0`
+/// (and `rate()` works) before the first failure instead of no series.
+pub fn register_error_counters(service: &'static str) {
+    for op in REDIS_OPS {
+        metrics::counter!(REDIS_ERRORS_TOTAL, "service" => service, "op" => *op).increment(0);
+    }
+}
+
+/// Counts one failed Redis operation (connecting included).
+pub fn redis_error(service: &'static str, op: &'static str) {
+    metrics::counter!(REDIS_ERRORS_TOTAL, "service" => service, "op" => op).increment(1);
+}
+
 /// `GET /metrics` in the Prometheus text format. Each scrape first refreshes
 /// the pool gauges and checks every store, so `store_up` and the pool use
 /// are current without a background task.

@@ -155,7 +155,7 @@ impl Cache {
         let entry = match self.entry_key(namespace, key).await {
             Ok(entry) => Some(entry),
             Err(e) => {
-                self.redis_failed(namespace, &e);
+                self.redis_failed(namespace, "get", &e);
                 None
             }
         };
@@ -166,13 +166,13 @@ impl Cache {
                     return Ok(value);
                 }
                 Ok(None) => metrics::cache_lookup(self.service, namespace, "miss"),
-                Err(e) => self.redis_failed(namespace, &e),
+                Err(e) => self.redis_failed(namespace, "get", &e),
             }
         }
         let value = load().await?;
         if let Some(entry) = &entry {
             if let Err(e) = self.write(entry, &value).await {
-                self.redis_failed(namespace, &e);
+                self.redis_failed(namespace, "set", &e);
             }
         }
         Ok(value)
@@ -196,10 +196,11 @@ impl Cache {
         result
     }
 
-    fn redis_failed(&self, namespace: &'static str, e: &redis::RedisError) {
-        tracing::warn!(error = %e, cache = namespace, "cache unavailable, reading through");
+    /// `op` is the command that failed (`get`, `set`), connecting included.
+    fn redis_failed(&self, namespace: &'static str, op: &'static str, e: &redis::RedisError) {
+        tracing::warn!(error = %e, cache = namespace, op, "cache unavailable, reading through");
         metrics::cache_lookup(self.service, namespace, "error");
-        ::metrics::counter!(metrics::REDIS_ERRORS_TOTAL, "service" => self.service).increment(1);
+        metrics::redis_error(self.service, op);
     }
 }
 

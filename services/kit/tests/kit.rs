@@ -275,9 +275,19 @@ async fn cache_reads_through_and_bump_invalidates() {
 #[tokio::test]
 async fn cache_degrades_to_loading_when_redis_is_down() {
     let stores = TestStores::with_env(1, &[("MEDI_REDIS_URL", "redis://127.0.0.1:1")]).await;
+    let metrics = kit::metrics::handle();
     let ctx = stores.ctx("kit-test");
     let v = ctx.cache().get_or_load("t", "k", || async { Ok::<_, Error>(42) }).await.expect("degrades, not fails");
     assert_eq!(v, 42);
+    // The failure is counted by operation (the version lookup is a get).
+    let text = metrics.render();
+    let counted = text.lines().any(|l| {
+        l.starts_with("redis_errors_total{")
+            && l.contains("service=\"kit-test\"")
+            && l.contains("op=\"get\"")
+            && l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()).is_some_and(|v| v >= 1.0)
+    });
+    assert!(counted, "no redis_errors_total{{op=\"get\"}} >= 1 in:\n{text}");
 }
 
 #[tokio::test]
