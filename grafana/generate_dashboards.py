@@ -139,7 +139,9 @@ RED_GREEN = [{"color": "red", "value": None}, {"color": "green", "value": 1}]
 def red_queries(sel, by):
     """Request rate, error ratio and latency quantile expressions for a selector."""
     rate = f'sum by ({by}) (rate(http_requests_total{{{sel}}}[{RI}]))'
-    err = (f'sum by ({by}) (rate(http_requests_total{{{sel},status=~"5.."}}[{RI}]))\n/\n'
+    # `or ... * 0`: a service (route) with traffic and no 5xx shows 0, not "No data".
+    err = (f'(\n  sum by ({by}) (rate(http_requests_total{{{sel},status=~"5.."}}[{RI}]))\n  or\n'
+           f'  sum by ({by}) (rate(http_requests_total{{{sel}}}[{RI}])) * 0\n)\n/\n'
            f'sum by ({by}) (rate(http_requests_total{{{sel}}}[{RI}]))')
 
     def q(p):

@@ -5,17 +5,22 @@
 #   scripts/stack.sh start NAME PORT_BASE   build, create + migrate + seed, start all six services
 #                                           on PORT_BASE+1 .. PORT_BASE+6, wait until ready
 #   scripts/stack.sh stop NAME              stop them, drop the databases and Redis keys
+#   scripts/stack.sh pid NAME SERVICE       the pid of one running service process (e.g. to
+#                                           freeze it with SIGSTOP for a failure test; SIGCONT
+#                                           it again, `stop` also does)
 #
 # `start` writes var/stack/NAME/env (sourceable exports: every MEDI_* setting,
 # plus STACK_LOG and the MEDI_UPSTREAM_* the gateway renderer reads) and
 # leaves the services running in the background; their output goes to
-# var/stack/NAME/services.log. Databases are named medi_t_stack_NAME_*, so
+# var/stack/NAME/services.log. The binaries are copied to var/stack/NAME/bin
+# right after the build, so another work tree building into the same shared
+# CARGO_TARGET_DIR cannot swap them under a running stack. Databases are named medi_t_stack_NAME_*, so
 # `make clean-test-dbs` also drops ones left by a killed run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-usage() { echo "usage: $0 start NAME PORT_BASE | stop NAME" >&2; exit 2; }
+usage() { echo "usage: $0 start NAME PORT_BASE | stop NAME | pid NAME SERVICE" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 cmd=$1
 name=$2
@@ -23,20 +28,32 @@ name=$2
 dir=var/stack/$name
 : "${CARGO_TARGET_DIR:=$HOME/.cache/medi-platform/target}"
 export CARGO_TARGET_DIR
-bin=$CARGO_TARGET_DIR/debug
+built=$CARGO_TARGET_DIR/debug
+bin=$(pwd)/$dir/bin
 db_prefix=medi_t_stack_${name}
 redis_prefix=medi:t:stack:${name}
 
 services=(CHATBOT CATEGORY CLINIC DRUG EMERGENCY_SUPPORT INTERNAL_EXTERNAL)
+binaries=(chatbot category clinic drug emergency-support internal_external medictl)
+
+# The service processes medictl started (pid and binary path per line).
+children() { ps -o pid=,args= --ppid "$1" 2>/dev/null || true; }
 
 stop() {
     if [ -f "$dir/pid" ]; then
-        local pid
+        local pid kids
         pid=$(cat "$dir/pid")
+        kids=$(children "$pid" | awk '{print $1}')
+        # A service frozen by a test (SIGSTOP) would never see the SIGTERM.
+        for k in $kids; do kill -CONT "$k" 2>/dev/null || true; done
         # medictl up forwards SIGTERM to each service and waits for their drain.
         kill -TERM "$pid" 2>/dev/null || true
         for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-        kill -KILL "$pid" 2>/dev/null || true
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -KILL "$pid" 2>/dev/null || true
+            # medictl's kill-on-drop does not run on SIGKILL: end its children too.
+            for k in $kids; do kill -KILL "$k" 2>/dev/null || true; done
+        fi
         rm -f "$dir/pid"
     fi
     for db in global shard_0 shard_1; do
@@ -51,10 +68,14 @@ start() {
     local base=$1
     [[ "$base" =~ ^[0-9]+$ ]] && [ "$base" -ge 1024 ] && [ "$base" -le 65000 ] || die "PORT_BASE must be 1024..65000: $base"
     stop
-    mkdir -p "$dir"
+    local key i port
+    for i in 1 2 3 4 5 6; do
+        port_open 127.0.0.1 $((base + i)) && die "port $((base + i)) is taken (another stack or \`make up\`?); pick another PORT_BASE"
+    done
+    mkdir -p "$dir/bin"
     log "stack $name: building the service binaries"
     cargo build --workspace --bins --locked -q
-    local key i port
+    for b in "${binaries[@]}"; do cp -f "$built/$b" "$bin/$b"; done
     key=$("$bin/medictl" keys generate --kid "stack-$name")
     {
         echo "export MEDI_ENV=stack-$name"
@@ -102,8 +123,17 @@ start() {
     die "stack $name did not start"
 }
 
+pid_of() {
+    local svc=$1 pid
+    [ -f "$dir/pid" ] || die "stack $name is not running"
+    pid=$(children "$(cat "$dir/pid")" | awk -v b="$bin/$svc" '$2 == b {print $1}')
+    [ -n "$pid" ] || die "stack $name runs no $svc"
+    echo "$pid"
+}
+
 case "$cmd" in
     start) [ $# -eq 3 ] || usage; start "$3" ;;
     stop) stop ;;
+    pid) [ $# -eq 3 ] || usage; pid_of "$3" ;;
     *) usage ;;
 esac
