@@ -8,6 +8,8 @@ Used by scripts/test-observability.sh (and -live.sh). Subcommands:
   metrics            check every metric name referenced is allowed
   dashboards         structural checks on the dashboard JSON
   alert-coverage     every alert has a firing and a not-firing promtool test case
+  docs               docs/ARCHITECTURE.md's observability section lists every emitted
+                     metric and has a runbook row for every alert
   emitted DIR        every metric the dashboards and rules reference appears in the real
                      /metrics output saved in DIR/*.prom, and EMITTED below lists exactly
                      what the services really emit (used by the live test)
@@ -277,6 +279,33 @@ def cmd_alert_coverage():
     return report(fails, f"{len(alerts)} alerts have severity, annotations and firing + not-firing tests")
 
 
+def cmd_docs():
+    path = os.path.join(ROOT, "docs", "ARCHITECTURE.md")
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    m = re.search(r"^## Observability.*?(?=^## )", text, re.S | re.M)
+    if not m:
+        return report([f"{path}: no '## Observability' section"], "")
+    section = m.group(0)
+    fails = []
+    for h in HISTOGRAMS:
+        if f"`{h}`" not in section:
+            fails.append(f"docs/ARCHITECTURE.md observability: metric `{h}` not listed")
+    for c in COUNTERS_GAUGES:
+        if c not in PROMETHEUS_OWN and f"`{c}`" not in section:
+            fails.append(f"docs/ARCHITECTURE.md observability: metric `{c}` not listed")
+    alerts = {r["alert"]: r["labels"].get("severity") for g in rule_groups(os.path.join(PROM, "rules", "alerts.yml"))
+              for r in g["rules"] if "alert" in r}
+    for a, severity in alerts.items():
+        row = re.search(rf"^\| {re.escape(a)} \| (\w+) \| (.+) \|$", section, re.M)
+        if not row or len(row.group(2).strip()) < 10:
+            fails.append(f"docs/ARCHITECTURE.md observability: no '| {a} | severity | what to do |' row")
+        elif row.group(1) != severity:
+            fails.append(f"docs/ARCHITECTURE.md observability: {a} is {row.group(1)} there, {severity} in alerts.yml")
+    return report(fails, f"docs list {len(HISTOGRAMS) + len(COUNTERS_GAUGES) - 1} metrics and a runbook "
+                  f"for each of {len(alerts)} alerts")
+
+
 def emitted_names(directory):
     """Sample names in the saved /metrics outputs: {name: {service files}}."""
     seen = {}
@@ -395,4 +424,4 @@ if __name__ == "__main__":
               "parse-rules": lambda: cmd_parse_rules(*args) or 0,
               "metrics": cmd_metrics, "selftest": cmd_selftest, "dashboards": cmd_dashboards,
               "alert-coverage": cmd_alert_coverage,
-              "emitted": lambda: cmd_emitted(*args), "live": lambda: cmd_live(*args)}[cmd]())
+              "docs": cmd_docs, "emitted": lambda: cmd_emitted(*args), "live": lambda: cmd_live(*args)}[cmd]())
