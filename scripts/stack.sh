@@ -8,6 +8,11 @@
 #   scripts/stack.sh pid NAME SERVICE       the pid of one running service process (e.g. to
 #                                           freeze it with SIGSTOP for a failure test; SIGCONT
 #                                           it again, `stop` also does)
+#   scripts/stack.sh sql NAME SQL           runs SQL on the stack's MySQL server (tab-separated,
+#                                           no header), e.g. to look into its shard databases
+#
+# The servers are MEDI_TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306) and
+# MEDI_TEST_REDIS_URL (default redis://127.0.0.1:6379), as for `cargo test`.
 #
 # `start` writes var/stack/NAME/env (sourceable exports: every MEDI_* setting,
 # plus STACK_LOG and the MEDI_UPSTREAM_* the gateway renderer reads) and
@@ -20,7 +25,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-usage() { echo "usage: $0 start NAME PORT_BASE | stop NAME | pid NAME SERVICE" >&2; exit 2; }
+usage() { echo "usage: $0 start NAME PORT_BASE | stop NAME | pid NAME SERVICE | sql NAME SQL" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 cmd=$1
 name=$2
@@ -32,6 +37,20 @@ built=$CARGO_TARGET_DIR/debug
 bin=$(pwd)/$dir/bin
 db_prefix=medi_t_stack_${name}
 redis_prefix=medi:t:stack:${name}
+mysql_url=${MEDI_TEST_MYSQL_URL:-mysql://root@127.0.0.1:3306}
+mysql_url=${mysql_url%/}
+redis_url=${MEDI_TEST_REDIS_URL:-redis://127.0.0.1:6379}
+
+# sql QUERY: runs QUERY on the MySQL server of mysql_url (mariadb or mysql client).
+sql() {
+    local rest=${mysql_url#mysql://} userinfo hostport user pass host port client
+    if [[ "$rest" == *@* ]]; then userinfo=${rest%@*}; hostport=${rest##*@}; else userinfo=root; hostport=$rest; fi
+    user=${userinfo%%:*}
+    pass=""; [[ "$userinfo" == *:* ]] && pass=${userinfo#*:}
+    host=${hostport%%:*}; port=3306; [[ "$hostport" == *:* ]] && port=${hostport##*:}
+    client=$(command -v mariadb || command -v mysql) || die "no mariadb/mysql client"
+    MYSQL_PWD=$pass "$client" -h"$host" -P"$port" -u"$user" -N -B -e "$1"
+}
 
 services=(CHATBOT CATEGORY CLINIC DRUG EMERGENCY_SUPPORT INTERNAL_EXTERNAL)
 binaries=(chatbot category clinic drug emergency-support internal_external medictl)
@@ -57,10 +76,10 @@ stop() {
         rm -f "$dir/pid"
     fi
     for db in global shard_0 shard_1; do
-        mariadb -h127.0.0.1 -uroot -e "DROP DATABASE IF EXISTS \`${db_prefix}_${db}\`" 2>/dev/null || true
+        sql "DROP DATABASE IF EXISTS \`${db_prefix}_${db}\`" 2>/dev/null || true
     done
     if command -v redis-cli >/dev/null; then
-        redis-cli -h 127.0.0.1 --scan --pattern "${redis_prefix}:*" | xargs -r -n 500 redis-cli -h 127.0.0.1 del >/dev/null || true
+        redis-cli -u "$redis_url" --scan --pattern "${redis_prefix}:*" | xargs -r -n 500 redis-cli -u "$redis_url" del >/dev/null || true
     fi
 }
 
@@ -80,9 +99,9 @@ start() {
     {
         echo "export MEDI_ENV=stack-$name"
         echo "export MEDI_BIND_HOST=127.0.0.1"
-        echo "export MEDI_GLOBAL_DATABASE_URL=mysql://root@127.0.0.1:3306/${db_prefix}_global"
-        echo "export MEDI_SHARD_DATABASE_URLS=mysql://root@127.0.0.1:3306/${db_prefix}_shard_0,mysql://root@127.0.0.1:3306/${db_prefix}_shard_1"
-        echo "export MEDI_REDIS_URL=redis://127.0.0.1:6379"
+        echo "export MEDI_GLOBAL_DATABASE_URL=${mysql_url}/${db_prefix}_global"
+        echo "export MEDI_SHARD_DATABASE_URLS=${mysql_url}/${db_prefix}_shard_0,${mysql_url}/${db_prefix}_shard_1"
+        echo "export MEDI_REDIS_URL=${redis_url}"
         echo "export MEDI_REDIS_PREFIX=$redis_prefix"
         echo "export MEDI_JWT_SIGNING_KEYS=$key"
         echo "export MEDI_LOG_FORMAT=json"
@@ -135,5 +154,6 @@ case "$cmd" in
     start) [ $# -eq 3 ] || usage; start "$3" ;;
     stop) stop ;;
     pid) [ $# -eq 3 ] || usage; pid_of "$3" ;;
+    sql) [ $# -eq 3 ] || usage; sql "$3" ;;
     *) usage ;;
 esac

@@ -24,8 +24,8 @@
 # family, and the alert firing and not-firing shapes are covered by the
 # promtool unit tests in scripts/test-observability.sh.
 #
-# Needs what `make test` sets up: cargo, MariaDB on :3306 (and the mariadb
-# client), Redis on :6379, prometheus (Debian `prometheus`), python3 with
+# Needs what `make test` sets up: cargo, MariaDB/MySQL (and its client) and
+# Redis (MEDI_TEST_MYSQL_URL / MEDI_TEST_REDIS_URL, default 127.0.0.1), prometheus (Debian `prometheus`), python3 with
 # PyYAML, curl. Bounded: about a minute and a half after the build on 2 cores
 # (every wait has a deadline; nothing asserts on speed). OBS_PORT_BASE
 # overrides 18100.
@@ -69,7 +69,7 @@ counted() {
     passed=$((passed + p)); failed=$((failed + f))
 }
 
-for tool in prometheus python3 curl cargo mariadb; do
+for tool in prometheus python3 curl cargo; do
     command -v "$tool" >/dev/null || { fail "$tool not found (scripts/setup.sh installs it)"; finish; }
 done
 python3 -c 'import yaml' 2>/dev/null || { fail "python3 with PyYAML not found (apt-get install python3-yaml)"; finish; }
@@ -148,7 +148,7 @@ if read -r _ session turns < <(grep -E '^ARCHIVED_SESSION [0-9a-f-]+ [0-9]+$' "$
     for _ in $(seq 1 60); do
         got=0
         for d in $db; do
-            n=$(mariadb -h127.0.0.1 -uroot -N -e "SELECT COUNT(*) FROM \`$d\`.chat_messages WHERE session_id = '$session'" 2>/dev/null)
+            n=$(scripts/stack.sh sql "$stack" "SELECT COUNT(*) FROM \`$d\`.chat_messages WHERE session_id = '$session'" 2>/dev/null)
             got=$((got + ${n:-0}))
         done
         [ "$got" -ge "$turns" ] && break
