@@ -139,7 +139,9 @@ RED_GREEN = [{"color": "red", "value": None}, {"color": "green", "value": 1}]
 def red_queries(sel, by):
     """Request rate, error ratio and latency quantile expressions for a selector."""
     rate = f'sum by ({by}) (rate(http_requests_total{{{sel}}}[{RI}]))'
-    err = (f'sum by ({by}) (rate(http_requests_total{{{sel},status=~"5.."}}[{RI}]))\n/\n'
+    # `or ... * 0`: a service (route) with traffic and no 5xx shows 0, not "No data".
+    err = (f'(\n  sum by ({by}) (rate(http_requests_total{{{sel},status=~"5.."}}[{RI}]))\n  or\n'
+           f'  sum by ({by}) (rate(http_requests_total{{{sel}}}[{RI}])) * 0\n)\n/\n'
            f'sum by ({by}) (rate(http_requests_total{{{sel}}}[{RI}]))')
 
     def q(p):
@@ -257,8 +259,9 @@ def data_stores():
             w=8)
     b.panel("timeseries", "Redis commands by op", "ops",
             [(f'sum by (op) (rate(redis_command_duration_seconds_count{{{s}}}[{RI}]))', "{{op}}")], w=8)
-    b.panel("timeseries", "Redis errors by service", "ops",
-            [(f'sum by (service) (rate(redis_errors_total{{{s}}}[{RI}]))', "{{service}}")], w=8)
+    b.panel("timeseries", "Redis errors by service and op", "ops",
+            [(f'sum by (service, op) (rate(redis_errors_total{{{s}}}[{RI}]))', "{{service}} {{op}}")], w=8,
+            description="Failed commands by command; op=connect: no connection. RedisDown pages when the readiness check fails.")
     b.row("Caches")
     b.panel("timeseries", "Cache hit ratio by service and cache", "percentunit",
             [(f'sum by (service, cache) (rate(cache_requests_total{{{s},result="hit"}}[{RI}]))\n/\n'

@@ -5,17 +5,27 @@
 #   scripts/stack.sh start NAME PORT_BASE   build, create + migrate + seed, start all six services
 #                                           on PORT_BASE+1 .. PORT_BASE+6, wait until ready
 #   scripts/stack.sh stop NAME              stop them, drop the databases and Redis keys
+#   scripts/stack.sh pid NAME SERVICE       the pid of one running service process (e.g. to
+#                                           freeze it with SIGSTOP for a failure test; SIGCONT
+#                                           it again, `stop` also does)
+#   scripts/stack.sh sql NAME SQL           runs SQL on the stack's MySQL server (tab-separated,
+#                                           no header), e.g. to look into its shard databases
+#
+# The servers are MEDI_TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306) and
+# MEDI_TEST_REDIS_URL (default redis://127.0.0.1:6379), as for `cargo test`.
 #
 # `start` writes var/stack/NAME/env (sourceable exports: every MEDI_* setting,
 # plus STACK_LOG and the MEDI_UPSTREAM_* the gateway renderer reads) and
 # leaves the services running in the background; their output goes to
-# var/stack/NAME/services.log. Databases are named medi_t_stack_NAME_*, so
+# var/stack/NAME/services.log. The binaries are copied to var/stack/NAME/bin
+# right after the build, so another work tree building into the same shared
+# CARGO_TARGET_DIR cannot swap them under a running stack. Databases are named medi_t_stack_NAME_*, so
 # `make clean-test-dbs` also drops ones left by a killed run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-usage() { echo "usage: $0 start NAME PORT_BASE | stop NAME" >&2; exit 2; }
+usage() { echo "usage: $0 start NAME PORT_BASE | stop NAME | pid NAME SERVICE | sql NAME SQL" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 cmd=$1
 name=$2
@@ -23,27 +33,53 @@ name=$2
 dir=var/stack/$name
 : "${CARGO_TARGET_DIR:=$HOME/.cache/medi-platform/target}"
 export CARGO_TARGET_DIR
-bin=$CARGO_TARGET_DIR/debug
+built=$CARGO_TARGET_DIR/debug
+bin=$(pwd)/$dir/bin
 db_prefix=medi_t_stack_${name}
 redis_prefix=medi:t:stack:${name}
+mysql_url=${MEDI_TEST_MYSQL_URL:-mysql://root@127.0.0.1:3306}
+mysql_url=${mysql_url%/}
+redis_url=${MEDI_TEST_REDIS_URL:-redis://127.0.0.1:6379}
+
+# sql QUERY: runs QUERY on the MySQL server of mysql_url (mariadb or mysql client).
+sql() {
+    local rest=${mysql_url#mysql://} userinfo hostport user pass host port client
+    if [[ "$rest" == *@* ]]; then userinfo=${rest%@*}; hostport=${rest##*@}; else userinfo=root; hostport=$rest; fi
+    user=${userinfo%%:*}
+    pass=""; [[ "$userinfo" == *:* ]] && pass=${userinfo#*:}
+    host=${hostport%%:*}; port=3306; [[ "$hostport" == *:* ]] && port=${hostport##*:}
+    client=$(command -v mariadb || command -v mysql) || die "no mariadb/mysql client"
+    MYSQL_PWD=$pass "$client" -h"$host" -P"$port" -u"$user" -N -B -e "$1"
+}
 
 services=(CHATBOT CATEGORY CLINIC DRUG EMERGENCY_SUPPORT INTERNAL_EXTERNAL)
+binaries=(chatbot category clinic drug emergency-support internal_external medictl)
+
+# The service processes medictl started (pid and binary path per line).
+children() { ps -o pid=,args= --ppid "$1" 2>/dev/null || true; }
 
 stop() {
     if [ -f "$dir/pid" ]; then
-        local pid
+        local pid kids
         pid=$(cat "$dir/pid")
+        kids=$(children "$pid" | awk '{print $1}')
+        # A service frozen by a test (SIGSTOP) would never see the SIGTERM.
+        for k in $kids; do kill -CONT "$k" 2>/dev/null || true; done
         # medictl up forwards SIGTERM to each service and waits for their drain.
         kill -TERM "$pid" 2>/dev/null || true
         for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-        kill -KILL "$pid" 2>/dev/null || true
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -KILL "$pid" 2>/dev/null || true
+            # medictl's kill-on-drop does not run on SIGKILL: end its children too.
+            for k in $kids; do kill -KILL "$k" 2>/dev/null || true; done
+        fi
         rm -f "$dir/pid"
     fi
     for db in global shard_0 shard_1; do
-        mariadb -h127.0.0.1 -uroot -e "DROP DATABASE IF EXISTS \`${db_prefix}_${db}\`" 2>/dev/null || true
+        sql "DROP DATABASE IF EXISTS \`${db_prefix}_${db}\`" 2>/dev/null || true
     done
     if command -v redis-cli >/dev/null; then
-        redis-cli -h 127.0.0.1 --scan --pattern "${redis_prefix}:*" | xargs -r -n 500 redis-cli -h 127.0.0.1 del >/dev/null || true
+        redis-cli -u "$redis_url" --scan --pattern "${redis_prefix}:*" | xargs -r -n 500 redis-cli -u "$redis_url" del >/dev/null || true
     fi
 }
 
@@ -51,17 +87,21 @@ start() {
     local base=$1
     [[ "$base" =~ ^[0-9]+$ ]] && [ "$base" -ge 1024 ] && [ "$base" -le 65000 ] || die "PORT_BASE must be 1024..65000: $base"
     stop
-    mkdir -p "$dir"
+    local key i port
+    for i in 1 2 3 4 5 6; do
+        port_open 127.0.0.1 $((base + i)) && die "port $((base + i)) is taken (another stack or \`make up\`?); pick another PORT_BASE"
+    done
+    mkdir -p "$dir/bin"
     log "stack $name: building the service binaries"
     cargo build --workspace --bins --locked -q
-    local key i port
+    for b in "${binaries[@]}"; do cp -f "$built/$b" "$bin/$b"; done
     key=$("$bin/medictl" keys generate --kid "stack-$name")
     {
         echo "export MEDI_ENV=stack-$name"
         echo "export MEDI_BIND_HOST=127.0.0.1"
-        echo "export MEDI_GLOBAL_DATABASE_URL=mysql://root@127.0.0.1:3306/${db_prefix}_global"
-        echo "export MEDI_SHARD_DATABASE_URLS=mysql://root@127.0.0.1:3306/${db_prefix}_shard_0,mysql://root@127.0.0.1:3306/${db_prefix}_shard_1"
-        echo "export MEDI_REDIS_URL=redis://127.0.0.1:6379"
+        echo "export MEDI_GLOBAL_DATABASE_URL=${mysql_url}/${db_prefix}_global"
+        echo "export MEDI_SHARD_DATABASE_URLS=${mysql_url}/${db_prefix}_shard_0,${mysql_url}/${db_prefix}_shard_1"
+        echo "export MEDI_REDIS_URL=${redis_url}"
         echo "export MEDI_REDIS_PREFIX=$redis_prefix"
         echo "export MEDI_JWT_SIGNING_KEYS=$key"
         echo "export MEDI_LOG_FORMAT=json"
@@ -102,8 +142,18 @@ start() {
     die "stack $name did not start"
 }
 
+pid_of() {
+    local svc=$1 pid
+    [ -f "$dir/pid" ] || die "stack $name is not running"
+    pid=$(children "$(cat "$dir/pid")" | awk -v b="$bin/$svc" '$2 == b {print $1}')
+    [ -n "$pid" ] || die "stack $name runs no $svc"
+    echo "$pid"
+}
+
 case "$cmd" in
     start) [ $# -eq 3 ] || usage; start "$3" ;;
     stop) stop ;;
+    pid) [ $# -eq 3 ] || usage; pid_of "$3" ;;
+    sql) [ $# -eq 3 ] || usage; sql "$3" ;;
     *) usage ;;
 esac

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks the Prometheus, Alertmanager and Grafana configuration offline:
 # configs, rules, promtool unit tests, Alertmanager config, dashboards, and that
-# every PromQL expression parses and uses only metrics the services emit.
+# every PromQL expression parses and uses only metrics the services emit, and
+# docs/ARCHITECTURE.md lists every metric and has a runbook row per alert.
 # Needs promtool (Debian package `prometheus`), python3 with PyYAML
 # (`python3-yaml`); amtool (`prometheus-alertmanager`) is used when present.
 # Installs nothing. Ends with "observability: N passed, M failed".
@@ -52,6 +53,7 @@ for t in prometheus/tests/*.yml; do
     check "promtool test rules $t" promtool test rules "$t"
 done
 check "every alert: severity, annotations, firing and not-firing tests" python3 "$pc" alert-coverage
+check "docs/ARCHITECTURE.md: every metric listed, a runbook row for every alert" python3 "$pc" docs
 
 step "Alertmanager configuration"
 if command -v amtool >/dev/null; then

@@ -34,7 +34,7 @@ step "observability (promtool, amtool, dashboards)"
 scripts/test-observability.sh 2>&1 | tee -a "$out"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
-step "observability live (real Prometheus scraping stub exporters)"
+step "observability live (real Prometheus scraping the real services)"
 scripts/test-observability-live.sh 2>&1 | tee -a "$out"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 

@@ -8,6 +8,15 @@ Used by scripts/test-observability.sh (and -live.sh). Subcommands:
   metrics            check every metric name referenced is allowed
   dashboards         structural checks on the dashboard JSON
   alert-coverage     every alert has a firing and a not-firing promtool test case
+  docs               docs/ARCHITECTURE.md's observability section lists every emitted
+                     metric and has a runbook row for every alert
+  emitted DIR        every metric the dashboards and rules reference appears in the real
+                     /metrics output saved in DIR/*.prom, and EMITTED below lists exactly
+                     what the services really emit (used by the live test)
+  live PROM_URL      against a Prometheus that has scraped the real services: every
+                     dashboard query (each value of a single-value variable tried, "All"
+                     for multi-value ones) and every recording rule returns data, every
+                     alert expression evaluates (used by the live test)
 Each check prints "ok: ..." or "FAIL: ..." lines and exits non-zero on failure.
 """
 import glob
@@ -75,24 +84,34 @@ def all_panels(board):
         yield from p.get("panels", [])
 
 
+def board_vars(board):
+    """{name: {"multi": bool, "query": PromQL selector its values come from, "label": label}}."""
+    out = {}
+    for v in board.get("templating", {}).get("list", []):
+        if v.get("type") != "query":
+            continue
+        q = v["query"]["query"] if isinstance(v["query"], dict) else v["query"]
+        m = re.fullmatch(r"\s*label_values\((.*),\s*(\w+)\s*\)\s*", q, re.S)
+        out[v["name"]] = {"multi": bool(v.get("multi")), "definition": q,
+                          "query": m.group(1) if m else q, "label": m.group(2) if m else None}
+    return out
+
+
 def exprs():
     """Every expression: dashboards (targets and variable queries), recording and alert rules."""
     out = []
     for name, board in dashboards():
+        bvars = board_vars(board)
         for p in all_panels(board):
             for t in p.get("targets", []):
                 if t.get("expr"):
                     out.append({"origin": f"{name} panel {p['id']} '{p.get('title')}' {t['refId']}",
                                 "kind": "dashboard", "expr": t["expr"], "instant": bool(t.get("instant")),
-                                "promql": substitute(t["expr"])})
-        for v in board.get("templating", {}).get("list", []):
-            if v.get("type") != "query":
-                continue
-            q = v["query"]["query"] if isinstance(v["query"], dict) else v["query"]
-            m = re.fullmatch(r"\s*label_values\((.*),\s*\w+\s*\)\s*", q, re.S)
-            inner = m.group(1) if m else q
-            out.append({"origin": f"{name} variable ${v['name']}", "kind": "dashboard",
-                        "expr": q, "instant": True, "promql": substitute(inner)})
+                                "promql": substitute(t["expr"]), "vars": bvars})
+        for vname, v in bvars.items():
+            out.append({"origin": f"{name} variable ${vname}", "kind": "dashboard",
+                        "expr": v["definition"], "instant": True, "promql": substitute(v["query"]),
+                        "template": v["query"], "vars": bvars})
     for kind in ("recording", "alerts"):
         for g in rule_groups(os.path.join(PROM, "rules", f"{kind}.yml")):
             for r in g["rules"]:
@@ -260,9 +279,149 @@ def cmd_alert_coverage():
     return report(fails, f"{len(alerts)} alerts have severity, annotations and firing + not-firing tests")
 
 
+def cmd_docs():
+    path = os.path.join(ROOT, "docs", "ARCHITECTURE.md")
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    m = re.search(r"^## Observability.*?(?=^## )", text, re.S | re.M)
+    if not m:
+        return report([f"{path}: no '## Observability' section"], "")
+    section = m.group(0)
+    fails = []
+    for h in HISTOGRAMS:
+        if f"`{h}`" not in section:
+            fails.append(f"docs/ARCHITECTURE.md observability: metric `{h}` not listed")
+    for c in COUNTERS_GAUGES:
+        if c not in PROMETHEUS_OWN and f"`{c}`" not in section:
+            fails.append(f"docs/ARCHITECTURE.md observability: metric `{c}` not listed")
+    alerts = {r["alert"]: r["labels"].get("severity") for g in rule_groups(os.path.join(PROM, "rules", "alerts.yml"))
+              for r in g["rules"] if "alert" in r}
+    for a, severity in alerts.items():
+        row = re.search(rf"^\| {re.escape(a)} \| (\w+) \| (.+) \|$", section, re.M)
+        if not row or len(row.group(2).strip()) < 10:
+            fails.append(f"docs/ARCHITECTURE.md observability: no '| {a} | severity | what to do |' row")
+        elif row.group(1) != severity:
+            fails.append(f"docs/ARCHITECTURE.md observability: {a} is {row.group(1)} there, {severity} in alerts.yml")
+    return report(fails, f"docs list {len(HISTOGRAMS) + len(COUNTERS_GAUGES) - 1} metrics and a runbook "
+                  f"for each of {len(alerts)} alerts")
+
+
+def emitted_names(directory):
+    """Sample names in the saved /metrics outputs: {name: {service files}}."""
+    seen = {}
+    for path in sorted(glob.glob(os.path.join(directory, "*.prom"))):
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                m = re.match(r"([A-Za-z_:][A-Za-z0-9_:]*)(\{| )", line)
+                if m and not line.startswith("#"):
+                    seen.setdefault(m.group(1), set()).add(os.path.basename(path)[:-5])
+    return seen
+
+
+# Emitted by Prometheus itself, not by a service.
+PROMETHEUS_OWN = {"up"}
+
+
+def cmd_emitted(directory):
+    real = emitted_names(directory)
+    if not real:
+        return report([f"no metrics found in {directory}/*.prom"], "")
+    rec = recording_names()
+    fails, n = [], 0
+    for e in exprs():
+        for name in sorted(metric_names(e["promql"]) - rec - PROMETHEUS_OWN):
+            n += 1
+            if name not in real:
+                fails.append(f"{e['origin']}: {name!r} does not appear in any service's /metrics")
+    listed = EMITTED - PROMETHEUS_OWN
+    for name in sorted(listed - set(real)):
+        fails.append(f"EMITTED in {os.path.relpath(__file__, ROOT)} lists {name!r}, which no service emits")
+    for name in sorted(set(real) - listed):
+        fails.append(f"{name!r} is emitted (by {', '.join(sorted(real[name]))}) but not listed in EMITTED "
+                     f"in {os.path.relpath(__file__, ROOT)} (add it there and to docs/ARCHITECTURE.md)")
+    return report(fails, f"{n} metric references found in the real /metrics of {len(glob.glob(os.path.join(directory, '*.prom')))} "
+                  f"services; EMITTED matches the {len(real)} names they emit")
+
+
+def prom_query(base, expr):
+    import urllib.parse
+    import urllib.request
+    url = base.rstrip("/") + "/api/v1/query?" + urllib.parse.urlencode({"query": expr})
+    with urllib.request.urlopen(url, timeout=10) as r:
+        d = json.load(r)
+    if d.get("status") != "success":
+        raise RuntimeError(d)
+    return d["data"]["result"]
+
+
+def substitutions(base, bvars):
+    """Every assignment of the dashboard's variables to try: multi-value ones get
+    Grafana's "All" (.*), single-value ones each value Prometheus knows."""
+    fixed = {k: ".*" for k, v in bvars.items() if v["multi"]}
+    combos = [fixed]
+    for k, v in bvars.items():
+        if v["multi"]:
+            continue
+        sel = substitute_with(v["query"], fixed)
+        values = sorted({r["metric"].get(v["label"], "") for r in prom_query(base, sel)} - {""})
+        combos = [{**c, k: val} for c in combos for val in values] or [{**c, k: "none"} for c in combos]
+    return combos
+
+
+def substitute_with(expr, values):
+    for k, val in values.items():
+        expr = re.sub(r"\$\{" + k + r"\}|\$" + k + r"\b", lambda _m, val=val: val, expr)
+    return substitute(expr)
+
+
+def cmd_live(base):
+    fails, n = [], 0
+    combos_by_board = {}
+    for e in exprs():
+        n += 1
+        try:
+            if e["kind"] == "dashboard":
+                key = json.dumps(e["vars"], sort_keys=True)
+                if key not in combos_by_board:
+                    combos_by_board[key] = substitutions(base, e["vars"])
+                tried, hits = [], []
+                for combo in combos_by_board[key]:
+                    q = substitute_with(e.get("template", e["expr"]), combo)
+                    res = prom_query(base, q)
+                    label = ",".join(f"{k}={v}" for k, v in combo.items() if not e["vars"][k]["multi"])
+                    tried.append(label or "all")
+                    if res:
+                        hits.append((label, len(res)))
+                if hits:
+                    where = f" for {', '.join(h for h, _ in hits)}" if hits[0][0] else ""
+                    print(f"ok   {e['origin']}: {sum(c for _, c in hits)} series{where}")
+                else:
+                    fails.append(f"{e['origin']}: no data (tried {', '.join(tried)})")
+            elif e["kind"] == "recording":
+                if not prom_query(base, e["promql"]):
+                    fails.append(f"{e['origin']}: expression returns no data")
+                    continue
+                rec = e["origin"].split()[-1]
+                got = prom_query(base, rec)
+                if got:
+                    print(f"ok   {e['origin']}: {len(got)} series recorded")
+                else:
+                    fails.append(f"{e['origin']}: rule recorded nothing")
+            else:
+                res = prom_query(base, e["promql"])
+                print(f"ok   {e['origin']}: evaluates ({len(res)} series)")
+        except Exception as ex:  # noqa: BLE001 - any error is a failed check
+            fails.append(f"{e['origin']}: error: {ex}")
+    for f in fails:
+        print("FAIL", f)
+    print(f"checked {n} expressions live, {len(fails)} failed")
+    return 1 if fails else 0
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     sys.exit({"exprs": lambda: cmd_exprs() or 0,
               "parse-rules": lambda: cmd_parse_rules(*args) or 0,
               "metrics": cmd_metrics, "selftest": cmd_selftest, "dashboards": cmd_dashboards,
-              "alert-coverage": cmd_alert_coverage}[cmd]())
+              "alert-coverage": cmd_alert_coverage,
+              "docs": cmd_docs, "emitted": lambda: cmd_emitted(*args), "live": lambda: cmd_live(*args)}[cmd]())

@@ -59,7 +59,8 @@ impl Ctx {
     pub fn new(service: &'static str, config: Config) -> Result<Ctx> {
         let db = Db::connect_lazy(&config)?;
         let redis = RedisStore::new(&config.redis_url, &config.redis_prefix, config.health_check_timeout)
-            .map_err(|e| Error::Internal(anyhow::anyhow!("bad MEDI_REDIS_URL: {e}")))?;
+            .map_err(|e| Error::Internal(anyhow::anyhow!("bad MEDI_REDIS_URL: {e}")))?
+            .for_service(service);
         let auth = Arc::new(auth::Verifier::new(service, &config.auth_issuer, &config.auth_jwks_url));
         let tokens = config.service_client.as_ref().map(|(id, secret)| {
             Arc::new(auth::TokenSource::new(auth::ClientCredentials {

@@ -68,6 +68,23 @@ pub fn record_build_info(service: &'static str) {
         .set(1.0);
 }
 
+/// The Redis error counters created at zero on start: connecting and the
+/// cache's reads and writes (every other `op` appears on its first failure).
+pub const REDIS_OPS_AT_ZERO: &[&str] = &["connect", "get", "setex"];
+
+/// Creates the error counters at zero, so a dashboard or alert sees `0`
+/// (and `rate()` works) before the first failure instead of no series.
+pub fn register_error_counters(service: &'static str) {
+    for op in REDIS_OPS_AT_ZERO {
+        metrics::counter!(REDIS_ERRORS_TOTAL, "service" => service, "op" => *op).increment(0);
+    }
+}
+
+/// Counts one failed Redis command (`op="connect"`: no connection).
+pub fn redis_error(service: &'static str, op: &'static str) {
+    metrics::counter!(REDIS_ERRORS_TOTAL, "service" => service, "op" => op).increment(1);
+}
+
 /// `GET /metrics` in the Prometheus text format. Each scrape first refreshes
 /// the pool gauges and checks every store, so `store_up` and the pool use
 /// are current without a background task.
@@ -124,7 +141,7 @@ pub async fn record_acquire_wait(ctx: &crate::Ctx) {
     }
 }
 
-/// Times one Redis operation (`get`, `set`, `incr`, `ping`...).
+/// Times one Redis command (`get`, `setex`, `incr`, `ping`, `pipeline`...).
 pub fn redis_command(service: &'static str, op: &'static str, started: Instant) {
     metrics::histogram!(REDIS_COMMAND_DURATION_SECONDS, "service" => service, "op" => op)
         .record(started.elapsed().as_secs_f64());

@@ -16,6 +16,8 @@ use crate::metrics;
 #[derive(Clone)]
 pub struct RedisStore {
     client: redis::Client,
+    /// The `service` label of the Redis metrics.
+    service: &'static str,
     manager: Arc<OnceCell<ConnectionManager>>,
     prefix: Arc<str>,
     timeout: Duration,
@@ -33,6 +35,7 @@ impl RedisStore {
     pub fn new(url: &str, prefix: &str, timeout: Duration) -> redis::RedisResult<RedisStore> {
         Ok(RedisStore {
             client: redis::Client::open(url)?,
+            service: "unknown",
             manager: Arc::new(OnceCell::new()),
             prefix: Arc::from(prefix.trim_end_matches(':')),
             timeout,
@@ -40,8 +43,24 @@ impl RedisStore {
         })
     }
 
-    /// A live connection (cheap to clone; multiplexed).
-    pub async fn conn(&self) -> redis::RedisResult<ConnectionManager> {
+    /// Labels this store's Redis metrics with `service`.
+    pub fn for_service(self, service: &'static str) -> RedisStore {
+        RedisStore { service, ..self }
+    }
+
+    /// A live connection (cheap to clone; multiplexed). Every command sent
+    /// through it is timed (`redis_command_duration_seconds{op}`) and every
+    /// failure counted (`redis_errors_total{op}`; `op="connect"` when no
+    /// connection could be made).
+    pub async fn conn(&self) -> redis::RedisResult<MeteredConnection> {
+        let result = self.manager().await;
+        if result.is_err() {
+            metrics::redis_error(self.service, "connect");
+        }
+        result.map(|inner| MeteredConnection { inner, service: self.service })
+    }
+
+    async fn manager(&self) -> redis::RedisResult<ConnectionManager> {
         if let Some(manager) = self.manager.get() {
             return Ok(manager.clone());
         }
@@ -97,6 +116,106 @@ impl RedisStore {
     }
 }
 
+/// A Redis connection that times each command and counts failures, per
+/// command (`op`: the lower-case command name for the commands the platform
+/// uses, `pipeline` for pipelines and transactions, `other` for the rest, so
+/// the label stays bounded).
+#[derive(Clone)]
+pub struct MeteredConnection {
+    inner: ConnectionManager,
+    service: &'static str,
+}
+
+/// The commands named in the `op` label; anything else is `other`.
+const OPS: &[&str] = &[
+    "get",
+    "set",
+    "setex",
+    "del",
+    "exists",
+    "expire",
+    "ttl",
+    "incr",
+    "incrby",
+    "xreadgroup",
+    "hget",
+    "hset",
+    "hgetall",
+    "hdel",
+    "lpush",
+    "rpush",
+    "lrange",
+    "ltrim",
+    "llen",
+    "xadd",
+    "xlen",
+    "xack",
+    "xdel",
+    "xgroup",
+    "xautoclaim",
+    "xclaim",
+    "xpending",
+    "xrange",
+    "zadd",
+    "zrevrange",
+    "zrange",
+    "zrem",
+    "evalsha",
+    "eval",
+    "script",
+    "ping",
+    "scan",
+    "keys",
+    "mget",
+];
+
+fn op_of(cmd: &redis::Cmd) -> &'static str {
+    let Some(redis::Arg::Simple(name)) = cmd.args_iter().next() else { return "other" };
+    OPS.iter().find(|op| name.eq_ignore_ascii_case(op.as_bytes())).copied().unwrap_or("other")
+}
+
+/// A failure worth counting: not the NOSCRIPT reply `Script` answers by
+/// loading the script.
+fn counts_as_error<T>(result: &redis::RedisResult<T>) -> bool {
+    matches!(result, Err(e) if e.kind() != redis::ErrorKind::NoScriptError)
+}
+
+impl redis::aio::ConnectionLike for MeteredConnection {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a redis::Cmd) -> redis::RedisFuture<'a, redis::Value> {
+        let op = op_of(cmd);
+        Box::pin(async move {
+            let started = Instant::now();
+            let result = self.inner.req_packed_command(cmd).await;
+            metrics::redis_command(self.service, op, started);
+            if counts_as_error(&result) {
+                metrics::redis_error(self.service, op);
+            }
+            result
+        })
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        cmd: &'a redis::Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> redis::RedisFuture<'a, Vec<redis::Value>> {
+        Box::pin(async move {
+            let started = Instant::now();
+            let result = self.inner.req_packed_commands(cmd, offset, count).await;
+            metrics::redis_command(self.service, "pipeline", started);
+            if counts_as_error(&result) {
+                metrics::redis_error(self.service, "pipeline");
+            }
+            result
+        })
+    }
+
+    fn get_db(&self) -> i64 {
+        self.inner.get_db()
+    }
+}
+
 /// A read-through JSON cache for one service, with a version per namespace:
 /// bumping the version (after an import changes the data) makes every old
 /// entry unreachable at once, and they age out by their TTL.
@@ -124,9 +243,7 @@ impl Cache {
 
     async fn version(&self, namespace: &str) -> redis::RedisResult<i64> {
         let mut conn = self.redis.conn().await?;
-        let started = Instant::now();
         let v: Option<i64> = conn.get(self.version_key(namespace)).await?;
-        metrics::redis_command(self.service, "get", started);
         Ok(v.unwrap_or(0))
     }
 
@@ -180,9 +297,7 @@ impl Cache {
 
     async fn read<T: DeserializeOwned>(&self, entry: &str) -> redis::RedisResult<Option<T>> {
         let mut conn = self.redis.conn().await?;
-        let started = Instant::now();
         let raw: Option<String> = conn.get(entry).await?;
-        metrics::redis_command(self.service, "get", started);
         // A value that no longer parses (older release) is treated as a miss.
         Ok(raw.and_then(|r| serde_json::from_str(&r).ok()))
     }
@@ -190,22 +305,28 @@ impl Cache {
     async fn write<T: Serialize>(&self, entry: &str, value: &T) -> redis::RedisResult<()> {
         let Ok(json) = serde_json::to_string(value) else { return Ok(()) };
         let mut conn = self.redis.conn().await?;
-        let started = Instant::now();
-        let result = conn.set_ex(entry, json, self.ttl.as_secs().max(1)).await;
-        metrics::redis_command(self.service, "set", started);
-        result
+        conn.set_ex(entry, json, self.ttl.as_secs().max(1)).await
     }
 
+    /// The failed command is already counted by the connection
+    /// (`redis_errors_total`); this counts the degraded lookup.
     fn redis_failed(&self, namespace: &'static str, e: &redis::RedisError) {
         tracing::warn!(error = %e, cache = namespace, "cache unavailable, reading through");
         metrics::cache_lookup(self.service, namespace, "error");
-        ::metrics::counter!(metrics::REDIS_ERRORS_TOTAL, "service" => self.service).increment(1);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn op_label_is_the_command_or_other() {
+        assert_eq!(op_of(redis::cmd("GET").arg("k")), "get");
+        assert_eq!(op_of(redis::cmd("xAdd").arg("s")), "xadd");
+        assert_eq!(op_of(&redis::cmd("FLUSHALL")), "other");
+        assert_eq!(op_of(&redis::Cmd::new()), "other");
+    }
 
     #[test]
     fn keys_live_under_the_prefix() {

@@ -135,6 +135,7 @@ async fn run_with(spec: ServiceSpec, routes: fn(Ctx) -> Router, config: Config) 
     let info = ServiceInfo::by_name(spec.name).ok_or_else(|| anyhow::anyhow!("unknown service {}", spec.name))?;
     metrics::handle();
     metrics::record_build_info(info.name);
+    metrics::register_error_counters(info.name);
     let port = config.endpoint(info.name).map(|e| e.port).unwrap_or(info.default_port);
     let addr = SocketAddr::new(config.bind_host, port);
     let drain = config.shutdown_drain;

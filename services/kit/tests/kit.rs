@@ -250,6 +250,7 @@ async fn shard_router_fills_shards_evenly_and_routes_users() {
 
 #[tokio::test]
 async fn cache_reads_through_and_bump_invalidates() {
+    let metrics = kit::metrics::handle();
     let stores = TestStores::new().await;
     let ctx = stores.ctx("kit-test");
     let cache = ctx.cache();
@@ -270,14 +271,35 @@ async fn cache_reads_through_and_bump_invalidates() {
         redis::cmd("KEYS").arg(format!("{}:*", stores.redis_prefix)).query_async(&mut conn).await.expect("keys");
     assert!(keys.iter().all(|k| k.starts_with(&stores.redis_prefix)));
     assert!(!keys.is_empty());
+
+    // Every command went through the metered connection, labelled by command.
+    let text = metrics.render();
+    for op in ["get", "setex", "incrby", "keys"] {
+        let timed = text.lines().any(|l| {
+            l.starts_with("redis_command_duration_seconds_count{")
+                && l.contains("service=\"kit-test\"")
+                && l.contains(&format!("op=\"{op}\""))
+        });
+        assert!(timed, "{op} not timed in:\n{text}");
+    }
 }
 
 #[tokio::test]
 async fn cache_degrades_to_loading_when_redis_is_down() {
     let stores = TestStores::with_env(1, &[("MEDI_REDIS_URL", "redis://127.0.0.1:1")]).await;
+    let metrics = kit::metrics::handle();
     let ctx = stores.ctx("kit-test");
     let v = ctx.cache().get_or_load("t", "k", || async { Ok::<_, Error>(42) }).await.expect("degrades, not fails");
     assert_eq!(v, 42);
+    // The failure is counted: no connection could be made.
+    let text = metrics.render();
+    let counted = text.lines().any(|l| {
+        l.starts_with("redis_errors_total{")
+            && l.contains("service=\"kit-test\"")
+            && l.contains("op=\"connect\"")
+            && l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()).is_some_and(|v| v >= 1.0)
+    });
+    assert!(counted, "no redis_errors_total{{op=\"connect\"}} >= 1 in:\n{text}");
 }
 
 #[tokio::test]
