@@ -99,6 +99,8 @@ ensure_observability_tools() {
 # browser), Node + npm for the SPA build and its tests.
 ensure_browser_tools() {
     [ -x /usr/bin/chromium ] || apt_install chromium
+    # Korean glyphs for the screenshots (Chromium renders boxes without a CJK font)
+    apt_install fonts-nanum
     command -v node >/dev/null || apt_install nodejs npm
     command -v npm >/dev/null || apt_install npm
     command -v redis-cli >/dev/null || apt_install redis-tools

@@ -81,9 +81,10 @@ function Header() {
                   type="button"
                   className="linklike"
                   data-testid="logout"
-                  onClick={async () => {
-                    await logout();
+                  onClick={() => {
+                    // leave the page first, so a page that needs sign-in does not redirect on its own
                     nav('/login', { state: { notice: 'auth.loggedOut' } });
+                    logout();
                   }}
                 >
                   {t('nav.logout')}

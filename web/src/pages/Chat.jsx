@@ -53,27 +53,28 @@ export default function Chat() {
     loadSessions();
   }, [loadSessions]);
 
-  // history of the current session (text only; the rich parts come with new answers)
+  // history of a session that is opened (not of one just created): text only,
+  // the rich parts come with new answers
+  const openSession = useCallback(async (id) => {
+    saveSession(id);
+    setSessionId(id);
+    setMessages([]);
+    setError(null);
+    try {
+      const h = await api(`/chatbot/sessions/${encodeURIComponent(id)}/messages`);
+      setMessages((h?.messages || []).map((m) => ({ id: m.id, role: m.role, text: m.text, history: true })));
+    } catch (e) {
+      if (e instanceof ApiError && (e.code === 'not_found' || e.code === 'forbidden' || e.code === 'unauthorized')) {
+        saveSession(null);
+        setSessionId(null);
+      } else setError(e);
+    }
+  }, []);
+
   useEffect(() => {
-    if (!sessionId) return undefined;
-    let cancelled = false;
-    api(`/chatbot/sessions/${encodeURIComponent(sessionId)}/messages`)
-      .then((h) => {
-        if (cancelled) return;
-        setMessages((h?.messages || []).map((m) => ({ id: m.id, role: m.role, text: m.text, history: true })));
-      })
-      .catch((e) => {
-        if (cancelled) return;
-        if (e instanceof ApiError && (e.code === 'not_found' || e.code === 'forbidden' || e.code === 'unauthorized')) {
-          saveSession(null);
-          setSessionId(null);
-          setMessages([]);
-        }
-      });
-    return () => {
-      cancelled = true;
-    };
-  }, [sessionId]);
+    const saved = savedSession();
+    if (saved) openSession(saved);
+  }, [openSession]);
 
   useEffect(() => {
     endRef.current?.scrollIntoView?.({ block: 'end' });
@@ -171,10 +172,7 @@ export default function Chat() {
                     type="button"
                     className="linklike"
                     aria-current={s.id === sessionId ? 'true' : undefined}
-                    onClick={() => {
-                      saveSession(s.id);
-                      setSessionId(s.id);
-                    }}
+                    onClick={() => openSession(s.id)}
                   >
                     {t('chat.sessionLabel', { n: sessions.length - i })}
                     {s.created_at ? (
