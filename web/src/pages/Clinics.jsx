@@ -5,6 +5,7 @@ import { useApi } from '../components/useApi.js';
 import ErrorMessage from '../components/ErrorMessage.jsx';
 import Loading from '../components/Loading.jsx';
 import { DEPARTMENTS, CLINIC_KINDS } from '../components/constants.js';
+import Pager from '../components/Pager.jsx';
 
 export function OpenBadge({ clinic }) {
   const { t } = useI18n();
@@ -35,12 +36,14 @@ export default function Clinics() {
     open_now: get('open_now') === 'true' ? 'true' : '',
     lat: get('lat'),
     lon: get('lon'),
+    page: get('page'),
     size: 20,
   };
   const { data, error, loading } = useApi('/clinic', query);
 
   const update = (changes) => {
     const next = new URLSearchParams(params);
+    if (!('page' in changes)) next.delete('page');
     for (const [k, v] of Object.entries(changes)) {
       if (v === '' || v === null || v === undefined || v === false) next.delete(k);
       else next.set(k, String(v));
@@ -170,6 +173,7 @@ export default function Clinics() {
               </li>
             ))}
           </ul>
+          <Pager page={data.page} size={data.size} total={data.total} />
         </section>
       ) : null}
     </div>
