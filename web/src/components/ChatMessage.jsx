@@ -6,6 +6,7 @@ import TriageBanner from './TriageBanner.jsx';
 import Departments from './Departments.jsx';
 import ErrorMessage from './ErrorMessage.jsx';
 import Disclaimer from './Disclaimer.jsx';
+import { ThumbDown, ThumbUp } from './Icons.jsx';
 
 /** Where a citation opens: the SPA's own page for it, else its source URL. */
 export function citationHref(c, drugs = []) {
@@ -39,10 +40,10 @@ function Feedback({ messageId }) {
       <span id={`fb-${messageId}`}>{t('chat.feedback')}</span>
       <div className="feedback__buttons" role="group" aria-labelledby={`fb-${messageId}`}>
         <button type="button" className="btn btn--icon" aria-pressed={sent === 'up'} onClick={() => rate('up')} data-testid="thumbs-up">
-          <span aria-hidden="true">👍</span> <span className="sr-only">{t('chat.thumbsUp')}</span>
+          <ThumbUp /> <span>{t('chat.thumbsUp')}</span>
         </button>
         <button type="button" className="btn btn--icon" aria-pressed={sent === 'down'} onClick={() => rate('down')} data-testid="thumbs-down">
-          <span aria-hidden="true">👎</span> <span className="sr-only">{t('chat.thumbsDown')}</span>
+          <ThumbDown /> <span>{t('chat.thumbsDown')}</span>
         </button>
       </div>
       {sent ? (

@@ -4,6 +4,7 @@ import { useI18n } from '../i18n/index.jsx';
 import { useApi } from '../components/useApi.js';
 import ErrorMessage from '../components/ErrorMessage.jsx';
 import Loading from '../components/Loading.jsx';
+import { Pin } from '../components/Icons.jsx';
 import { DEPARTMENTS, CLINIC_KINDS } from '../components/constants.js';
 import Pager from '../components/Pager.jsx';
 
@@ -125,7 +126,7 @@ export default function Clinics() {
             </button>
           ) : (
             <button type="button" className="btn btn--secondary" onClick={nearMe} data-testid="clinic-near-me">
-              📍 {t('clinics.nearMe')}
+              <Pin /> {t('clinics.nearMe')}
             </button>
           )}
         </div>

@@ -5,6 +5,7 @@ import { api } from '../api/client.js';
 import { useApi } from '../components/useApi.js';
 import ErrorMessage from '../components/ErrorMessage.jsx';
 import Loading from '../components/Loading.jsx';
+import { Pin } from '../components/Icons.jsx';
 import Call119 from '../components/Call119.jsx';
 
 function NearestRooms() {
@@ -35,7 +36,7 @@ function NearestRooms() {
     <section className="panel" aria-labelledby="rooms-title">
       <h2 id="rooms-title">{t('emergency.rooms')}</h2>
       <button type="button" className="btn" onClick={find} data-testid="find-rooms">
-        📍 {t('emergency.findRooms')}
+        <Pin /> {t('emergency.findRooms')}
       </button>
       {state.status === 'locating' ? <p role="status">{t('clinics.locating')}</p> : null}
       {state.status === 'denied' ? <p className="alert alert--warn" role="alert">{t('clinics.geoDenied')}</p> : null}
