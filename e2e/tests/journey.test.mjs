@@ -41,6 +41,20 @@ describe('medi SPA through nginx', () => {
     await shot(page, '01-home-ko');
   });
 
+  it('is keyboard usable: the first Tab reaches the skip link, which moves focus to the main content', async () => {
+    await page.keyboard.press('Tab');
+    const skip = page.locator('.skip-link');
+    assert.equal(await skip.evaluate((el) => el === document.activeElement), true);
+    assert.equal((await skip.innerText()).trim(), '본문으로 건너뛰기');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.activeElement?.id === 'main');
+    // every form control on the page has an accessible name
+    const unlabeled = await page.$$eval('input, select, textarea', (els) =>
+      els.filter((el) => !(el.labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby'))).length,
+    );
+    assert.equal(unlabeled, 0);
+  });
+
   it('searches drugs, conditions, clinics and guides from the home search box', async () => {
     await page.getByTestId('home-search').fill('두통');
     await page.getByTestId('home-search').press('Enter');
@@ -80,12 +94,18 @@ describe('medi SPA through nginx', () => {
     await page.getByText('출생 연도를 1900년부터 올해 사이로 입력하세요.').waitFor();
     await page.getByTestId('birth-year').fill('1988');
     await page.getByTestId('allergies').fill('페니실린');
+    await page.getByTestId('med-search').fill('와파린');
+    await page.getByTestId('med-search').press('Enter');
+    await page.getByTestId('med-hit').first().click();
+    await page.getByTestId('medications').getByText(/와파린/).waitFor();
     await page.getByTestId('save-profile').click();
     await page.getByTestId('saved').waitFor();
     await page.reload();
     await page.getByTestId('account-greeting').waitFor();
     assert.equal(await page.getByTestId('birth-year').inputValue(), '1988');
     assert.equal(await page.getByTestId('allergies').inputValue(), '페니실린');
+    await page.getByTestId('medications').getByText(/와파린/).waitFor();
+    await shot(page, '04b-health-profile');
   });
 
   it('logs out and logs back in (a wrong password gets a plain sentence)', async () => {

@@ -5,6 +5,7 @@ import { useAuth } from '../api/auth.jsx';
 import { ApiError, api } from '../api/client.js';
 import ErrorMessage from '../components/ErrorMessage.jsx';
 import Loading from '../components/Loading.jsx';
+import MedicationPicker from '../components/MedicationPicker.jsx';
 
 const list = (s) =>
   s
@@ -37,7 +38,7 @@ export default function Account() {
           pregnant: !!h.pregnant,
           allergies: (h.allergies || []).join(', '),
           chronic_conditions: (h.chronic_conditions || []).join(', '),
-          medications: (h.medications || []).join(', '),
+          medications: h.medications || [],
         });
       })
       .catch((e) => {
@@ -56,11 +57,6 @@ export default function Account() {
     e.preventDefault();
     setSaved('');
     setSaveError(null);
-    const meds = list(form.medications);
-    if (meds.some((m) => !/^\d+$/.test(m))) {
-      setSaveError(new ApiError({ code: 'validation_failed', field: 'medications' }));
-      return;
-    }
     const by = String(form.birth_year).trim();
     if (by && !/^\d{4}$/.test(by)) {
       setSaveError(new ApiError({ code: 'validation_failed', field: 'birth_year' }));
@@ -77,7 +73,7 @@ export default function Account() {
             pregnant: form.sex === 'male' ? null : form.pregnant,
             allergies: list(form.allergies),
             chronic_conditions: list(form.chronic_conditions),
-            medications: meds.map(Number),
+            medications: form.medications,
           },
         },
       });
@@ -144,10 +140,7 @@ export default function Account() {
             <span>{t('account.chronic')}</span>
             <input value={form.chronic_conditions} onChange={set('chronic_conditions')} />
           </label>
-          <label className="field">
-            <span>{t('account.medications')}</span>
-            <input inputMode="numeric" value={form.medications} onChange={set('medications')} />
-          </label>
+          <MedicationPicker value={form.medications} onChange={(medications) => setForm({ ...form, medications })} />
         </fieldset>
         <ErrorMessage error={saveError} />
         {saved ? (
