@@ -6,3 +6,11 @@ export const DEPARTMENTS = [
   'emergency_medicine', 'dentistry',
 ];
 export const CLINIC_KINDS = ['tertiary', 'general', 'hospital', 'clinic', 'dental', 'oriental'];
+
+// Emergency-room levels of the national ER list (dutyEmclsName) → i18n keys.
+export const CENTER_LEVELS = {
+  권역응급의료센터: 'center.regional',
+  지역응급의료센터: 'center.local_center',
+  지역응급의료기관: 'center.local_institution',
+  응급의료기관외: 'center.other',
+};

@@ -6,6 +6,7 @@ import { useApi } from '../components/useApi.js';
 import ErrorMessage from '../components/ErrorMessage.jsx';
 import Loading from '../components/Loading.jsx';
 import { Pin } from '../components/Icons.jsx';
+import { CENTER_LEVELS } from '../components/constants.js';
 import Call119 from '../components/Call119.jsx';
 
 function NearestRooms() {
@@ -49,7 +50,7 @@ function NearestRooms() {
             <li key={r.id} className="card" data-testid="room">
               <h3 className="card__title">{r.name}</h3>
               <p className="muted">
-                {r.center_level ? `${r.center_level} · ` : ''}
+                {r.center_level ? `${CENTER_LEVELS[r.center_level] ? t(CENTER_LEVELS[r.center_level]) : r.center_level} · ` : ''}
                 {t('clinics.distance', { km: r.distance_km.toFixed(1) })}
               </p>
               <p className="muted">{r.address}</p>
