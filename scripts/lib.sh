@@ -98,7 +98,8 @@ ensure_observability_tools() {
 # Chromium for the browser tests (driven by playwright-core; never a downloaded
 # browser), Node + npm for the SPA build and its tests.
 ensure_browser_tools() {
-    [ -x /usr/bin/chromium ] || apt_install chromium
+    # MEDI_E2E_CHROMIUM names another Chromium/Chrome binary (e.g. on CI images)
+    [ -x "${MEDI_E2E_CHROMIUM:-/usr/bin/chromium}" ] || apt_install chromium
     # Korean glyphs for the screenshots (Chromium renders boxes without a CJK font)
     apt_install fonts-nanum
     command -v node >/dev/null || apt_install nodejs npm

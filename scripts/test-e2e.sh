@@ -24,7 +24,14 @@ bin=$CARGO_TARGET_DIR/debug
 base=${MEDI_E2E_PORT_BASE:-18200}
 gw_port=$((base + 80))
 mysql_base=${MEDI_TEST_MYSQL_URL:-mysql://root@127.0.0.1:3306}
+mysql_base=${mysql_base%/}
 redis_url=${MEDI_TEST_REDIS_URL:-redis://127.0.0.1:6379}
+# mysql://user[:password]@host[:port] for dropping the databases afterwards
+if [[ "$mysql_base" =~ ^mysql://([^:@/]+)(:([^@/]*))?@([^:/]+)(:([0-9]+))?/?$ ]]; then
+    mysql_user=${BASH_REMATCH[1]} mysql_pass=${BASH_REMATCH[3]} mysql_host=${BASH_REMATCH[4]} mysql_port=${BASH_REMATCH[6]:-3306}
+else
+    echo "MEDI_TEST_MYSQL_URL must look like mysql://user[:password]@host[:port]"; echo "e2e: 0 passed, 1 failed"; exit 1
+fi
 id="e2e$(date +%s)$$"
 db_prefix="medi_t_${id}"
 redis_prefix="medi:test:${id}"
@@ -50,8 +57,11 @@ pids=()
 cleanup() {
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
     for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+    local client
+    client=$(command -v mariadb || command -v mysql)
     for db in "${db_prefix}_global" "${db_prefix}_s0" "${db_prefix}_s1"; do
-        mariadb -h127.0.0.1 -uroot -e "DROP DATABASE IF EXISTS \`$db\`" 2>/dev/null
+        MYSQL_PWD=$mysql_pass "$client" -h"$mysql_host" -P"$mysql_port" -u"$mysql_user" \
+            -e "DROP DATABASE IF EXISTS \`$db\`" 2>/dev/null
     done
     if command -v redis-cli >/dev/null; then
         redis-cli -u "$redis_url" --scan --pattern "${redis_prefix}:*" 2>/dev/null \
