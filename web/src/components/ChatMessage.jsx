@@ -65,7 +65,7 @@ export function AssistantMessage({ msg, onSuggestion }) {
       <p className="msg__who">{t('chat.bot')}</p>
       <TriageBanner triage={msg.triage} />
       <div className="msg__text" data-testid="answer-text">
-        {msg.text}
+        {(msg.text || '').trimStart()}
         {msg.streaming ? <span className="cursor" aria-hidden="true" /> : null}
       </div>
       {done && msg.degraded?.length ? <p className="muted">{t('chat.degraded')}</p> : null}
