@@ -32,8 +32,9 @@ describe('account deletion', () => {
     await page.getByTestId('delete-confirm').fill('delete');
     await shot(page, '30-account-delete-en');
     await page.getByTestId('delete-account').click();
-    await page.waitForURL((u) => new URL(u).pathname === '/');
-    await page.goto('/login');
+    await page.waitForURL('**/login');
+    await page.getByText('Your account has been deleted.').waitFor();
+    await page.getByTestId('nav-login').waitFor({ state: 'attached' });
     await page.getByTestId('login-email').fill(email);
     await page.getByTestId('login-password').fill(PASSWORD);
     await page.getByTestId('login-submit').click();

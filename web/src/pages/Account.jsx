@@ -1,5 +1,5 @@
-import { useEffect, useState } from 'react';
-import { Navigate, useNavigate } from 'react-router-dom';
+import { useEffect, useRef, useState } from 'react';
+import { Navigate } from 'react-router-dom';
 import { useI18n } from '../i18n/index.jsx';
 import { useAuth } from '../api/auth.jsx';
 import { ApiError, api } from '../api/client.js';
@@ -16,7 +16,6 @@ const list = (s) =>
 export default function Account() {
   const { t } = useI18n();
   const { signedIn, forget } = useAuth();
-  const nav = useNavigate();
   const [profile, setProfile] = useState(null);
   const [error, setError] = useState(null);
   const [form, setForm] = useState(null);
@@ -24,6 +23,8 @@ export default function Account() {
   const [saveError, setSaveError] = useState(null);
   const [confirm, setConfirm] = useState('');
   const [deleteError, setDeleteError] = useState(null);
+  // set once the account is deleted: the page then leaves on its own terms
+  const leaving = useRef(false);
 
   useEffect(() => {
     if (!signedIn) return;
@@ -47,7 +48,10 @@ export default function Account() {
       });
   }, [signedIn, forget]);
 
-  if (!signedIn) return <Navigate to="/login" replace state={{ from: '/account', notice: 'auth.required' }} />;
+  if (!signedIn) {
+    if (leaving.current) return <Navigate to="/login" replace state={{ notice: 'account.deleted' }} />;
+    return <Navigate to="/login" replace state={{ from: '/account', notice: 'auth.required' }} />;
+  }
   if (error) return <ErrorMessage error={error} />;
   if (!profile || !form) return <Loading />;
 
@@ -89,8 +93,8 @@ export default function Account() {
     setDeleteError(null);
     try {
       await api('/account/me', { method: 'DELETE' });
+      leaving.current = true;
       forget();
-      nav('/', { replace: true });
     } catch (err) {
       setDeleteError(err);
     }
