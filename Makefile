@@ -13,10 +13,10 @@ PROFILE ?= debug
 BIN := $(CARGO_TARGET_DIR)/$(PROFILE)
 CARGO_PROFILE_FLAG := $(if $(filter release,$(PROFILE)),--release,)
 
-.PHONY: up test setup build env migrate seed bench fmt lint clean-test-dbs
+.PHONY: up test setup build web env migrate seed bench fmt lint clean-test-dbs
 
-# The services, the nginx gateway on http://127.0.0.1:8080 and Prometheus on :9090.
-up: setup env
+# The services, the nginx gateway (API + SPA) on http://127.0.0.1:8080 and Prometheus on :9090.
+up: setup env web
 	@trap 'kill $$gw $$prom 2>/dev/null' EXIT; \
 	nginx/run-local.sh & gw=$$!; \
 	scripts/run-prometheus.sh & prom=$$!; \
@@ -27,6 +27,10 @@ test: setup
 
 setup:
 	@scripts/setup.sh
+
+# The SPA in web/dist, rebuilt when its sources changed (npm ci + vite build).
+web:
+	@scripts/build-web.sh
 
 build:
 	cargo build --workspace --bins --locked $(CARGO_PROFILE_FLAG)

@@ -94,3 +94,27 @@ ensure_observability_tools() {
     command -v amtool >/dev/null || apt_install prometheus-alertmanager
     python3 -c 'import yaml' 2>/dev/null || apt_install python3-yaml
 }
+
+# Chromium for the browser tests (driven by playwright-core; never a downloaded
+# browser), Node + npm for the SPA build and its tests.
+ensure_browser_tools() {
+    # MEDI_E2E_CHROMIUM names another Chromium/Chrome binary (e.g. on CI images)
+    [ -x "${MEDI_E2E_CHROMIUM:-/usr/bin/chromium}" ] || apt_install chromium
+    # Korean glyphs for the screenshots (Chromium renders boxes without a CJK font)
+    apt_install fonts-nanum
+    command -v node >/dev/null || apt_install nodejs npm
+    command -v npm >/dev/null || apt_install npm
+    command -v redis-cli >/dev/null || apt_install redis-tools
+}
+
+# node_modules of web/ and e2e/ from their lock files (npm ci), when missing or stale.
+ensure_web_deps() {
+    local d
+    for d in web e2e; do
+        [ -f "$d/package-lock.json" ] || continue
+        if [ ! -f "$d/node_modules/.package-lock.json" ] || [ "$d/package-lock.json" -nt "$d/node_modules/.package-lock.json" ]; then
+            log "npm ci in $d/"
+            (cd "$d" && npm ci --no-audit --no-fund --loglevel=error) || return 1
+        fi
+    done
+}

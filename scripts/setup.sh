@@ -2,7 +2,8 @@
 # Installs and starts what `make up` and `make test` need on a Debian/Ubuntu
 # machine, reusing whatever is already there. Safe to run again.
 #
-#   scripts/setup.sh            stores (MariaDB/MySQL + Redis) and Rust components
+#   scripts/setup.sh            stores (MariaDB/MySQL + Redis) and Rust components,
+#                               nginx, Prometheus tools, Chromium + Node deps of web/ and e2e/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -12,3 +13,5 @@ ensure_mysql
 ensure_redis
 ensure_gateway_tools
 ensure_observability_tools
+ensure_browser_tools
+ensure_web_deps

@@ -38,6 +38,14 @@ step "observability live (real Prometheus scraping the real services)"
 scripts/test-observability-live.sh 2>&1 | tee -a "$out"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
+step "web components (Vitest) and SPA build"
+scripts/test-web.sh 2>&1 | tee -a "$out"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
+step "browser tests (Chromium through nginx, real services, MariaDB, Redis)"
+scripts/test-e2e.sh 2>&1 | tee -a "$out"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
 passed=$(grep -Eo 'test result: [A-Za-z]+\. [0-9]+ passed' "$out" | awk '{s+=$4} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed;' "$out" | awk '{s+=$1} END {print s+0}')
 ignored=$(grep -Eo '[0-9]+ ignored;' "$out" | awk '{s+=$1} END {print s+0}')
