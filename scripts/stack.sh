@@ -106,6 +106,8 @@ start() {
         echo "export MEDI_JWT_SIGNING_KEYS=$key"
         echo "export MEDI_LOG_FORMAT=json"
         echo "export MEDI_LOG=info,sqlx=warn"
+        # Offline answers, whatever a developer's .env configures.
+        echo "export MEDI_LLM_BASE_URL="
         i=1
         for s in "${services[@]}"; do
             port=$((base + i))
