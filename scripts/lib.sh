@@ -94,3 +94,10 @@ ensure_observability_tools() {
     command -v amtool >/dev/null || apt_install prometheus-alertmanager
     python3 -c 'import yaml' 2>/dev/null || apt_install python3-yaml
 }
+
+# What the `faiss` crate's `static` feature needs to build FAISS from source
+# (chatbot retrieval, medictl index build): cmake, a C++ compiler, BLAS/LAPACK
+# and OpenMP.
+ensure_faiss_build_deps() {
+    apt_install cmake g++ make libopenblas-dev liblapack-dev libgomp1
+}
