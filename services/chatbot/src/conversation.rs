@@ -6,7 +6,8 @@
 //! session written atomically (RPUSH + LTRIM + EXPIRE in one MULTI) plus a
 //! small entity memory for follow-ups; every answer is composed from service
 //! results. Still to come (see the issue): the durable archive in the shard,
-//! streaming (SSE), FAISS retrieval, the LLM generator, feedback.
+//! streaming (SSE), the LLM generator, feedback. Retrieval over the
+//! knowledge index (FAISS + keywords) adds cited passages to each answer.
 
 use std::time::{Duration, Instant};
 
@@ -598,7 +599,75 @@ async fn personal_warnings(ctx: &Ctx, drug: &serde_json::Value, profile: &crate:
     out
 }
 
-/// Time spent in one stage of an answer (triage, tools, generation).
+/// Passages used in one answer.
+pub const RETRIEVED_PASSAGES: usize = 3;
+/// Least cosine similarity (offline embedder) for a passage to be used;
+/// it must also share a keyword with the question. Below it, a passage is
+/// more likely noise than an answer (see bench/RESULTS.md).
+pub const MIN_COSINE: f32 = 0.12;
+
+/// The knowledge-index passages for the question: none when retrieval is
+/// off; on failure (no index yet, embedder down) the answer goes on
+/// without them and says so (`degraded: ["retrieval"]`).
+async fn retrieve(
+    state: &AppState,
+    text: &str,
+    lang: Lang,
+    skip_doc: Option<&str>,
+    degraded: &mut Vec<String>,
+) -> Vec<knowledge::Hit> {
+    let Some(k) = &state.knowledge else { return Vec::new() };
+    let hits = match k.search(text, lang.as_str(), 8).await {
+        Ok(hits) => hits,
+        Err(e) => {
+            tracing::warn!(error = %e, "retrieval failed; answering without the knowledge index");
+            metrics::counter!("chatbot_retrievals_total", "service" => "chatbot", "result" => "error").increment(1);
+            degraded.push("retrieval".into());
+            return Vec::new();
+        }
+    };
+    let limit = if skip_doc.is_some() { 2 } else { RETRIEVED_PASSAGES };
+    let used: Vec<knowledge::Hit> = hits
+        .into_iter()
+        .filter(|h| h.bm25 > 0.0 && h.cosine >= MIN_COSINE)
+        .filter(|h| Some(h.passage.doc_id()) != skip_doc)
+        .take(limit)
+        .collect();
+    let result = if used.is_empty() { "miss" } else { "hit" };
+    metrics::counter!("chatbot_retrievals_total", "service" => "chatbot", "result" => result).increment(1);
+    metrics::counter!("chatbot_retrieved_passages_total", "service" => "chatbot").increment(used.len() as u64);
+    used
+}
+
+/// The first lines of a passage, at most about 220 characters, cut at a
+/// line or sentence end: what the composer quotes (the citation links the rest).
+fn grounded_excerpt(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let line = line.trim_start_matches("- ");
+        if !out.is_empty() && out.chars().count() + line.chars().count() > 220 {
+            break;
+        }
+        if !out.is_empty() {
+            out.push_str(" / ");
+        }
+        out.push_str(line);
+        if out.chars().count() > 220 {
+            break;
+        }
+    }
+    if out.chars().count() > 260 {
+        let cut: String = out.chars().take(250).collect();
+        let end = cut.rfind(['.', '。', '다']).map(|i| i + cut[i..].chars().next().map_or(1, char::len_utf8));
+        out = match end {
+            Some(e) if e > 80 => cut[..e].to_string(),
+            _ => format!("{cut}…"),
+        };
+    }
+    out
+}
+
+/// Time spent in one stage of an answer (triage, tools, retrieval, generation).
 fn record_stage(stage: &'static str, started: Instant) {
     metrics::histogram!("chatbot_stage_duration_seconds", "service" => "chatbot", "stage" => stage)
         .record(started.elapsed().as_secs_f64());
@@ -835,6 +904,13 @@ async fn answer(
         }
         let routed = route(ctx, &text, &mut degraded).await;
         record_stage("tools", stage);
+
+        // 3. Retrieve passages from the knowledge index (label sections of a
+        // drug already answered above are not repeated).
+        let stage = Instant::now();
+        let skip_doc = drug.as_ref().map(|d| format!("drug:{}", d["slug"].as_str().unwrap_or_default()));
+        let retrieved = retrieve(state, &text, lang, skip_doc.as_deref(), &mut degraded).await;
+        record_stage("retrieval", stage);
         let stage = Instant::now();
 
         if t.level != "self_care" || drug.is_none() {
@@ -934,9 +1010,33 @@ async fn answer(
                 }
             }
         }
+        if !retrieved.is_empty() {
+            out.push_str(match lang {
+                Lang::Ko => "\n\n관련 건강 정보:",
+                Lang::En => "\n\nFrom the health library:",
+            });
+            for h in &retrieved {
+                let p = &h.passage;
+                out.push_str(&format!("\n- {}: {}", p.title, grounded_excerpt(&p.text)));
+                passages.push(crate::generator::Passage {
+                    citation_id: p.id.clone(),
+                    title: p.title.clone(),
+                    text: p.text.clone(),
+                });
+                if !citations.iter().any(|c: &Citation| c.id == p.id) {
+                    citations.push(Citation {
+                        id: p.id.clone(),
+                        title: p.title.clone(),
+                        source: p.source.clone(),
+                        url: p.url.clone(),
+                    });
+                }
+            }
+        }
         if drug.is_none()
             && routed.as_ref().and_then(|r| r["recognised"].as_bool()) != Some(true)
             && t.matched_rules.is_empty()
+            && retrieved.is_empty()
         {
             out.push_str(match lang {
                 Lang::Ko => "\n\n이 질문에 대해서는 확실한 정보를 찾지 못했습니다. 증상이나 약 이름을 조금 더 자세히 알려 주세요.",

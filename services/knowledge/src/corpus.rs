@@ -29,6 +29,14 @@ pub struct Passage {
     pub source: String,
     /// The SPA page, e.g. `/drugs/tylenol-500`.
     pub url: Option<String>,
+    /// Words people use for this kind of section ("용량", "how much"):
+    /// indexed with the passage, never shown.
+    #[serde(default)]
+    pub hints: String,
+    /// The document's own search words (aliases, common misspellings):
+    /// embedded and indexed, not shown.
+    #[serde(default)]
+    pub keywords: String,
 }
 
 impl Passage {
@@ -42,10 +50,15 @@ impl Passage {
         self.id.split('#').next().unwrap_or(&self.id)
     }
 
-    /// What gets embedded and keyword-indexed: the title carries the drug,
-    /// condition or guide name into every section.
-    pub fn indexed_text(&self) -> String {
-        format!("{}\n{}", self.title, self.text)
+    /// What gets embedded: the title carries the drug, condition or guide
+    /// name into every section.
+    pub fn embedded_text(&self) -> String {
+        format!("{}\n{}\n{}", self.title, self.keywords, self.text)
+    }
+
+    /// What the keyword index sees: the same plus the section's hints.
+    pub fn keyword_text(&self) -> String {
+        format!("{}\n{}\n{}\n{}", self.title, self.hints, self.keywords, self.text)
     }
 }
 
@@ -53,7 +66,7 @@ impl Passage {
 pub fn fingerprint(passages: &[Passage]) -> String {
     let mut h = Sha256::new();
     for p in passages {
-        for part in [&p.id, &p.lang, &p.title, &p.text, &p.source] {
+        for part in [&p.id, &p.lang, &p.title, &p.text, &p.source, &p.hints, &p.keywords] {
             h.update(part.as_bytes());
             h.update([0u8]);
         }
@@ -83,10 +96,17 @@ struct Builder<'a> {
 
 impl Builder<'_> {
     fn push(&mut self, id: String, lang: &str, title: String, text: String) {
+        self.push_with(id, lang, title, text, "");
+    }
+
+    /// `keywords` (aliases, search keywords) are indexed, not shown.
+    fn push_with(&mut self, id: String, lang: &str, title: String, text: String, keywords: &str) {
         let text = text.trim().to_string();
         if text.is_empty() {
             return;
         }
+        let section = id.split('#').nth(1).unwrap_or("");
+        let hints = section_hints(id.split(':').next().unwrap_or(""), section, lang).to_string();
         self.out.push(Passage {
             id,
             lang: lang.into(),
@@ -94,7 +114,137 @@ impl Builder<'_> {
             text,
             source: self.source.clone(),
             url: self.url.clone(),
+            hints,
+            keywords: keywords.to_string(),
         });
+    }
+}
+
+/// The everyday words for a kind of section, in both languages: generic
+/// per section type, never per document.
+fn section_hints(kind: &str, section: &str, lang: &str) -> &'static str {
+    let ko = lang == "ko";
+    match (kind, section) {
+        ("drug", "efficacy") => {
+            if ko {
+                "효능 효과 무슨 약 어디에 쓰는 약 언제 먹는 약"
+            } else {
+                "what is it used for, what does it treat, efficacy"
+            }
+        }
+        ("drug", "usage") => {
+            if ko {
+                "복용법 용법 용량 하루 몇 번 몇 알 최대 얼마나 먹어요 복용 간격"
+            } else {
+                "dose dosage how much how often how many tablets maximum daily dose how to take"
+            }
+        }
+        ("drug", "warnings") => {
+            if ko {
+                "주의사항 경고 먹으면 안 되는 사람 금기 임산부 술 운전"
+            } else {
+                "warnings precautions who should not take contraindications pregnancy alcohol driving"
+            }
+        }
+        ("drug", "interactions") => {
+            if ko {
+                "상호작용 같이 먹어도 함께 복용 병용 다른 약"
+            } else {
+                "interactions taking together with other medicines combine"
+            }
+        }
+        ("drug", "side_effects") => {
+            if ko {
+                "부작용 이상반응 증상이 생기면"
+            } else {
+                "side effects adverse reactions"
+            }
+        }
+        ("drug", "storage") => {
+            if ko {
+                "보관법 보관 방법 어디에 보관"
+            } else {
+                "storage how to store keep"
+            }
+        }
+        ("condition", "summary") => {
+            if ko {
+                "무엇인가요 어떤 병 개요"
+            } else {
+                "what is it overview"
+            }
+        }
+        ("condition", "symptoms") => {
+            if ko {
+                "증상 어떤 증상 아파요"
+            } else {
+                "symptoms signs"
+            }
+        }
+        ("condition", "causes") => {
+            if ko {
+                "원인 왜 생기나요 이유"
+            } else {
+                "causes why risk factors"
+            }
+        }
+        ("condition", "when_to_see_doctor") => {
+            if ko {
+                "병원 언제 가야 진료 받아야 할 때"
+            } else {
+                "when to see a doctor clinic visit"
+            }
+        }
+        ("condition", "self_care") => {
+            if ko {
+                "집에서 관리 생활습관 예방 어떻게 해요"
+            } else {
+                "self-care home treatment prevention what can I do"
+            }
+        }
+        ("condition", "red_flags") => {
+            if ko {
+                "응급 위험 신호 바로 응급실 119"
+            } else {
+                "warning signs emergency go to the ER call 119"
+            }
+        }
+        ("guide", "summary") => {
+            if ko {
+                "응급처치 어떻게 알아보나요 증상"
+            } else {
+                "first aid how to recognise signs"
+            }
+        }
+        ("guide", "steps") => {
+            if ko {
+                "응급처치 방법 순서 어떻게 해요 해야 할 일"
+            } else {
+                "first aid steps what to do how to"
+            }
+        }
+        ("guide", "do_dont") => {
+            if ko {
+                "하면 안 되는 것 해도 되나요 주의"
+            } else {
+                "do and don't should I avoid"
+            }
+        }
+        ("guide", "call_119") => {
+            if ko {
+                "119 언제 신고 응급실"
+            } else {
+                "when to call 119 emergency"
+            }
+        }
+        ("department", _) => {
+            if ko {
+                "진료과 무슨 과 어떤 진료"
+            } else {
+                "department specialist what does it treat"
+            }
+        }
+        _ => "",
     }
 }
 
@@ -185,11 +335,7 @@ pub fn condition_passages(c: &Value, out: &mut Vec<Passage>) {
         } else {
             ["Overview", "Symptoms", "Causes", "When to see a doctor", "Self-care", "Go to the emergency room when"]
         };
-        let summary = format!(
-            "{}{}",
-            s(c, &format!("summary_{lang}")),
-            if aliases.is_empty() { String::new() } else { format!("\n({aliases})") }
-        );
+        let summary = s(c, &format!("summary_{lang}")).to_string();
         let sections = [
             ("summary", summary),
             ("symptoms", bullets(&list(c, &format!("symptoms_{lang}")))),
@@ -199,7 +345,8 @@ pub fn condition_passages(c: &Value, out: &mut Vec<Passage>) {
             ("red_flags", bullets(&list(c, &format!("red_flags_{lang}")))),
         ];
         for (i, (section, body)) in sections.into_iter().enumerate() {
-            b.push(format!("condition:{slug}#{section}"), lang, format!("{name} — {}", labels[i]), body);
+            let keywords = if section == "summary" { aliases.as_str() } else { "" };
+            b.push_with(format!("condition:{slug}#{section}"), lang, format!("{name} — {}", labels[i]), body, keywords);
         }
     }
 }
@@ -220,12 +367,8 @@ pub fn guide_passages(g: &Value, out: &mut Vec<Passage>) {
             ["Overview", "First-aid steps", "Do and don't", "When to call 119"]
         };
         let keywords = list(g, &format!("keywords_{lang}")).join(", ");
-        let summary = format!(
-            "{}\n{}{}",
-            s(g, &format!("summary_{lang}")),
-            bullets(&list(g, &format!("recognise_{lang}"))),
-            if keywords.is_empty() { String::new() } else { format!("\n({keywords})") }
-        );
+        let summary =
+            format!("{}\n{}", s(g, &format!("summary_{lang}")), bullets(&list(g, &format!("recognise_{lang}"))));
         let steps: Vec<String> = g["steps"]
             .as_array()
             .into_iter()
@@ -249,7 +392,8 @@ pub fn guide_passages(g: &Value, out: &mut Vec<Passage>) {
             ("call_119", bullets(&list(g, &format!("call_119_when_{lang}")))),
         ];
         for (i, (section, body)) in sections.into_iter().enumerate() {
-            b.push(format!("guide:{slug}#{section}"), lang, format!("{title} — {}", labels[i]), body);
+            let kw = if section == "summary" { keywords.as_str() } else { "" };
+            b.push_with(format!("guide:{slug}#{section}"), lang, format!("{title} — {}", labels[i]), body, kw);
         }
     }
 }
@@ -260,9 +404,8 @@ pub fn category_passages(c: &Value, out: &mut Vec<Passage>) {
     if !slug.is_empty() {
         let mut b =
             Builder { out: &mut *out, source: "medi categories".into(), url: Some(format!("/categories/{slug}")) };
-        let departments = list(c, "departments").join(", ");
         for lang in ["ko", "en"] {
-            let text = format!("{}\n({departments})", s(c, &format!("description_{lang}")));
+            let text = s(c, &format!("description_{lang}")).to_string();
             b.push(format!("category:{slug}"), lang, s(c, &format!("name_{lang}")).to_string(), text);
         }
     }

@@ -44,7 +44,7 @@ pub fn normalize(v: &mut [f32]) {
     }
 }
 
-pub const DEFAULT_DIM: usize = 512;
+pub const DEFAULT_DIM: usize = 1024;
 
 /// The offline default embedder.
 #[derive(Debug, Clone)]

@@ -78,7 +78,7 @@ pub struct KnowledgeIndex {
 impl KnowledgeIndex {
     /// Embeds the passages and builds both indexes.
     pub async fn build(embedder: &dyn Embedder, passages: Vec<Passage>) -> Result<KnowledgeIndex, IndexError> {
-        let texts: Vec<String> = passages.iter().map(Passage::indexed_text).collect();
+        let texts: Vec<String> = passages.iter().map(Passage::embedded_text).collect();
         let vectors = embedder.embed(&texts).await?;
         let dim = embedder.dim();
         let mut flat = faiss::index_factory(dim as u32, "Flat", MetricType::InnerProduct)?;
@@ -106,7 +106,7 @@ impl KnowledgeIndex {
 
     fn assemble(flat: faiss::index::IndexImpl, meta: IndexMeta) -> KnowledgeIndex {
         let bm25 =
-            Bm25::build(meta.passages.iter().map(|p| p.indexed_text()).collect::<Vec<_>>().iter().map(String::as_str));
+            Bm25::build(meta.passages.iter().map(|p| p.keyword_text()).collect::<Vec<_>>().iter().map(String::as_str));
         KnowledgeIndex { faiss: Mutex::new(flat), bm25, meta }
     }
 
