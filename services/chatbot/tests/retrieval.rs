@@ -37,6 +37,10 @@ async fn seed(stores: &TestStores) {
 /// The platform with retrieval over an index in `index_dir`; with
 /// `services` false every other service is unreachable.
 async fn spawn(services: bool, index_dir: Option<std::path::PathBuf>) -> Platform {
+    spawn_with(services, index_dir, AccountSettings::new(vec![KeyPair::generate("k1")], vec![])).await
+}
+
+async fn spawn_with(services: bool, index_dir: Option<std::path::PathBuf>, settings: AccountSettings) -> Platform {
     let stores = TestStores::new().await;
     seed(&stores).await;
     let mut config = stores.config.clone();
@@ -66,11 +70,7 @@ async fn spawn(services: bool, index_dir: Option<std::path::PathBuf>) -> Platfor
     }
     let ctx = kit::Ctx::new("chatbot", config).expect("ctx");
     let knowledge = Knowledge::new(ctx.clone(), Arc::new(HashedNgramEmbedder::default()), index_dir);
-    let app = chatbot::routes_with_knowledge(
-        ctx.clone(),
-        AccountSettings::new(vec![KeyPair::generate("k1")], vec![]),
-        Some(knowledge.clone()),
-    );
+    let app = chatbot::routes_with_knowledge(ctx.clone(), settings, Some(knowledge.clone()));
     let chatbot = TestServer::spawn(kit::app(&chatbot::SPEC, ctx.clone(), app)).await;
     Platform {
         chatbot,
@@ -201,4 +201,51 @@ async fn without_an_index_answers_degrade_instead_of_failing() {
     assert!(degraded.contains(&"retrieval"), "{m}");
     assert!(m["text"].as_str().is_some_and(|t| t.contains("제한적일 수 있습니다")), "{m}");
     assert!(m["triage"]["level"].is_string(), "triage still runs");
+}
+
+/// A stand-in for an OpenAI-compatible chat endpoint that cites every
+/// passage it was given, plus an invented [99].
+async fn llm_cites_everything() -> (TestServer, Arc<std::sync::Mutex<Vec<Value>>>) {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<Value>::new()));
+    let app = {
+        let seen = seen.clone();
+        axum::Router::new().route(
+            "/v1/chat/completions",
+            axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
+                let seen = seen.clone();
+                async move {
+                    let system = body["messages"][0]["content"].as_str().unwrap_or_default().to_string();
+                    let marks: String = (1..=20)
+                        .filter(|n| system.contains(&format!("\n[{n}] ")) || system.contains(&format!("\n\n[{n}] ")))
+                        .map(|n| format!("[{n}]"))
+                        .collect();
+                    seen.lock().expect("lock").push(body);
+                    axum::Json(json!({"choices": [{"message": {"role": "assistant",
+                        "content": format!("From the passages {marks} and [99].")}}]}))
+                }
+            }),
+        )
+    };
+    (TestServer::spawn(app).await, seen)
+}
+
+#[tokio::test]
+async fn the_llm_gets_the_retrieved_passages_and_may_cite_only_them() {
+    let (llm, seen) = llm_cites_everything().await;
+    let settings =
+        AccountSettings::new(vec![KeyPair::generate("k1")], vec![]).with_llm(chatbot::generator::LlmConfig {
+            base_url: llm.base_url.clone(),
+            model: "stand-in".into(),
+            api_key: None,
+            timeout: std::time::Duration::from_secs(5),
+        });
+    let p = spawn_with(true, None, settings).await;
+    p.knowledge.refresh().await.expect("build");
+    let m = p.ask("빠진 이를 우유에 담가서 치과에 가져가면 되나요?").await;
+    let system = seen.lock().expect("lock")[0]["messages"][0]["content"].as_str().unwrap_or_default().to_string();
+    assert!(system.contains("치아가 빠졌을 때"), "the retrieved guide is in the prompt: {system}");
+    let text = m["text"].as_str().unwrap_or_default();
+    assert!(text.contains("From the passages [1]") && !text.contains("[99]"), "{text}");
+    let ids = citation_ids(&m);
+    assert!(ids.iter().any(|i| i.starts_with("guide:knocked-out-tooth#")), "{ids:?}");
 }
