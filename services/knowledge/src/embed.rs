@@ -33,6 +33,11 @@ pub trait Embedder: Send + Sync {
     /// embedder is not searched with this one (it is rebuilt instead).
     fn name(&self) -> String;
     fn dim(&self) -> usize;
+    /// How much this embedder's ranking counts in the fusion with the
+    /// keyword ranking (which counts 1).
+    fn fusion_weight(&self) -> f32 {
+        1.0
+    }
     fn embed<'a>(&'a self, texts: &'a [String]) -> BoxFuture<'a, EmbedResult>;
 }
 
@@ -45,16 +50,21 @@ pub fn normalize(v: &mut [f32]) {
 }
 
 pub const DEFAULT_DIM: usize = 1024;
+/// The hashed embedder's ranking is lexical and noisier than BM25's, so it
+/// counts half in the fusion (chosen on the development question set,
+/// bench/RESULTS.md).
+pub const HASHED_FUSION_WEIGHT: f32 = 0.5;
 
 /// The offline default embedder.
 #[derive(Debug, Clone)]
 pub struct HashedNgramEmbedder {
     dim: usize,
+    fusion_weight: f32,
 }
 
 impl Default for HashedNgramEmbedder {
     fn default() -> Self {
-        HashedNgramEmbedder { dim: DEFAULT_DIM }
+        HashedNgramEmbedder { dim: DEFAULT_DIM, fusion_weight: HASHED_FUSION_WEIGHT }
     }
 }
 
@@ -69,7 +79,13 @@ fn fnv1a(s: &str) -> u64 {
 
 impl HashedNgramEmbedder {
     pub fn new(dim: usize) -> HashedNgramEmbedder {
-        HashedNgramEmbedder { dim: dim.max(8) }
+        HashedNgramEmbedder { dim: dim.max(8), fusion_weight: HASHED_FUSION_WEIGHT }
+    }
+
+    /// The same embedder with another weight in the fusion (experiments).
+    pub fn with_fusion_weight(mut self, weight: f32) -> HashedNgramEmbedder {
+        self.fusion_weight = weight;
+        self
     }
 
     /// The weighted features of a text (before hashing).
@@ -125,6 +141,10 @@ impl Embedder for HashedNgramEmbedder {
 
     fn dim(&self) -> usize {
         self.dim
+    }
+
+    fn fusion_weight(&self) -> f32 {
+        self.fusion_weight
     }
 
     fn embed<'a>(&'a self, texts: &'a [String]) -> BoxFuture<'a, EmbedResult> {

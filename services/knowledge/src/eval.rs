@@ -38,7 +38,7 @@ pub async fn evaluate(
     let (mut found, mut found1, mut rr) = (0usize, 0usize, 0f64);
     let (mut ko, mut ko_found, mut en, mut en_found) = (0usize, 0usize, 0usize, 0usize);
     for ((text, lang, relevant), v) in questions.iter().zip(&vectors) {
-        let hits = index.search(text, v, lang, 10, mode)?;
+        let hits = index.search_weighted(text, v, lang, 10, mode, embedder.fusion_weight())?;
         let rank = hits.iter().position(|h| relevant.iter().any(|e| matches(&h.passage.id, e)));
         let hit_at_k = rank.is_some_and(|r| r < k);
         found += usize::from(hit_at_k);

@@ -194,6 +194,20 @@ impl KnowledgeIndex {
         k: usize,
         mode: Mode,
     ) -> Result<Vec<Hit>, IndexError> {
+        self.search_weighted(query, query_vec, lang, k, mode, 1.0)
+    }
+
+    /// [`search`](Self::search) with the vector list's weight in the fusion
+    /// (the keyword list weighs 1): `Embedder::fusion_weight`.
+    pub fn search_weighted(
+        &self,
+        query: &str,
+        query_vec: &[f32],
+        lang: &str,
+        k: usize,
+        mode: Mode,
+        vector_weight: f32,
+    ) -> Result<Vec<Hit>, IndexError> {
         let vector = if mode == Mode::Keyword { Vec::new() } else { self.vector_ranked(query_vec, CANDIDATES)? };
         let keyword = if mode == Mode::Vector { Vec::new() } else { self.bm25.search(query, CANDIDATES) };
         let mut scored: std::collections::HashMap<usize, (f32, f32, f32)> = std::collections::HashMap::new();
@@ -201,7 +215,7 @@ impl KnowledgeIndex {
             let e = scored.entry(*i).or_insert((0.0, 0.0, 0.0));
             e.0 += match mode {
                 Mode::Vector => *cos,
-                _ => 1.0 / (RRF_K + rank as f32 + 1.0),
+                _ => vector_weight / (RRF_K + rank as f32 + 1.0),
             };
             e.1 = *cos;
         }

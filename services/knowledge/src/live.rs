@@ -168,6 +168,6 @@ impl Knowledge {
         let index = self.current().ok_or(RetrievalError::NotReady)?;
         let vectors = self.embedder.embed(&[query.to_string()]).await.map_err(crate::index::IndexError::from)?;
         let v = vectors.into_iter().next().unwrap_or_default();
-        Ok(index.search(query, &v, lang, k, Mode::Fused)?)
+        Ok(index.search_weighted(query, &v, lang, k, Mode::Fused, self.embedder.fusion_weight())?)
     }
 }

@@ -26,6 +26,9 @@ struct Args {
     /// Print the questions fused search misses at k.
     #[arg(long)]
     misses: bool,
+    /// Override the vector list's weight in the fusion (experiments).
+    #[arg(long)]
+    vector_weight: Option<f32>,
 }
 
 #[derive(Deserialize)]
@@ -45,24 +48,34 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let set: Set = serde_json::from_str(&std::fs::read_to_string(&args.questions)?)?;
     let embedder = knowledge::embed::from_lookup(&|k| std::env::var(k).ok()).map_err(anyhow::Error::msg)?;
+    let started = std::time::Instant::now();
     let index = match &args.index {
         Some(dir) => KnowledgeIndex::load(dir, embedder.as_ref())?,
         None => KnowledgeIndex::build(&HashedNgramEmbedder::default(), knowledge::seed_corpus()?).await?,
     };
+    let build_secs = started.elapsed().as_secs_f64();
+    let hashed = HashedNgramEmbedder::default();
+    let hashed = match args.vector_weight {
+        Some(w) => hashed.with_fusion_weight(w),
+        None => hashed,
+    };
     let embedder: std::sync::Arc<dyn knowledge::Embedder> =
-        if args.index.is_some() { embedder } else { std::sync::Arc::new(HashedNgramEmbedder::default()) };
+        if args.index.is_some() { embedder } else { std::sync::Arc::new(hashed) };
     println!(
-        "{} questions ({} Korean), {} passages, embedder {}",
+        "{} questions ({} Korean), {} passages, embedder {}, vector weight in the fusion {}",
         set.questions.len(),
         set.questions.iter().filter(|q| q.lang == "ko").count(),
         index.len(),
-        embedder.name()
+        embedder.name(),
+        embedder.fusion_weight()
     );
     println!("| mode | recall@{} | recall@1 | MRR@10 | recall@{} ko | recall@{} en |", args.k, args.k, args.k);
     println!("|---|---|---|---|---|---|");
+    let mut timings = Vec::new();
     for (mode, name) in
         [(Mode::Vector, "vector (FAISS)"), (Mode::Keyword, "keyword (BM25)"), (Mode::Fused, "fused (RRF)")]
     {
+        let t = std::time::Instant::now();
         let report = knowledge::eval::evaluate(
             &index,
             embedder.as_ref(),
@@ -71,6 +84,7 @@ async fn main() -> anyhow::Result<()> {
             args.k,
         )
         .await?;
+        timings.push((name, t.elapsed().as_secs_f64() * 1000.0 / set.questions.len().max(1) as f64));
         println!(
             "| {name} | {:.1}% | {:.1}% | {:.3} | {:.1}% | {:.1}% |",
             report.recall * 100.0,
@@ -85,5 +99,10 @@ async fn main() -> anyhow::Result<()> {
             }
         }
     }
+    println!(
+        "index {} in {build_secs:.2}s; per question (embed + search): {}",
+        if args.index.is_some() { "loaded" } else { "built (embed + FAISS add + BM25)" },
+        timings.iter().map(|(n, ms)| format!("{n} {ms:.2} ms")).collect::<Vec<_>>().join(", ")
+    );
     Ok(())
 }
