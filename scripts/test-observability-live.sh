@@ -108,12 +108,15 @@ class Metrics:
                 for level, n in (("emergency", 1), ("urgent", 3), ("routine", 10), ("self_care", 6)):
                     self.inc("chatbot_turns_total", f'lang="{lang}",level="{level}"', random.randint(1, n))
             self.observe("chatbot_answer_duration_seconds", "", random.randint(5, 15), 1.5)
-            for stage, typical in (("triage", 0.05), ("tools", 0.2), ("generation", 1.2)):
+            for stage, typical in (("triage", 0.05), ("tools", 0.2), ("retrieval", 0.002), ("generation", 1.2)):
                 self.observe("chatbot_stage_duration_seconds", f'stage="{stage}"', random.randint(5, 15), typical)
             for cause in ("triage_service", "drug_service", "routing_service"):
                 self.inc("chatbot_degraded_answers_total", f'cause="{cause}"', random.randint(0, 2))
             for rating, n in (("up", 8), ("down", 2)):
                 self.inc("chatbot_feedback_total", f'rating="{rating}"', random.randint(1, n))
+            for result, n in (("hit", 8), ("miss", 3), ("error", 1)):
+                self.inc("chatbot_retrievals_total", f'result="{result}"', random.randint(1, n))
+            self.inc("chatbot_retrieved_passages_total", "", random.randint(5, 20))
 
     def render(self):
         with self.lock:
@@ -123,7 +126,8 @@ class Metrics:
             kinds = {"http_requests_total": "counter", "cache_requests_total": "counter",
                      "redis_errors_total": "counter", "upstream_requests_total": "counter",
                      "triage_decisions_total": "counter", "chatbot_turns_total": "counter",
-                     "chatbot_degraded_answers_total": "counter", "chatbot_feedback_total": "counter"}
+                     "chatbot_degraded_answers_total": "counter", "chatbot_feedback_total": "counter",
+                     "chatbot_retrievals_total": "counter", "chatbot_retrieved_passages_total": "counter"}
             seen = set()
             for (name, lab), v in sorted(self.counters.items()):
                 if name not in seen:
@@ -146,6 +150,8 @@ class Metrics:
             if s == "chatbot":
                 out.append("# TYPE chatbot_archive_stream_lag gauge")
                 out.append(f'chatbot_archive_stream_lag{{service="{s}"}} {random.randint(0, 50)}')
+                out.append("# TYPE knowledge_index_passages gauge")
+                out.append(f'knowledge_index_passages{{service="{s}"}} 2494')
             out.append("# TYPE build_info gauge")
             out.append(f'build_info{{service="{s}",version="0.1.0",commit="abc1234"}} 1')
             out.append("# TYPE db_pool_connections gauge")
