@@ -730,6 +730,16 @@ fn url_encode(s: &str) -> String {
         .collect()
 }
 
+/// The drug whose product name the dictionary found.
+async fn drug_by_name(ctx: &Ctx, name: &str) -> Option<serde_json::Value> {
+    let client = ctx.client("drug").ok()?;
+    let page = client.get_json::<serde_json::Value>(&format!("/drug?q={}&size=5", url_encode(name))).await.ok()?;
+    let items = page["items"].as_array()?;
+    let hit = items.iter().find(|d| d["name_ko"].as_str() == Some(name)).or_else(|| items.first())?;
+    let id = hit["id"].as_u64()?;
+    client.get_json::<serde_json::Value>(&format!("/drug/{id}")).await.ok()
+}
+
 async fn drug_by_id(ctx: &Ctx, id: u64) -> Option<serde_json::Value> {
     ctx.client("drug").ok()?.get_json::<serde_json::Value>(&format!("/drug/{id}")).await.ok()
 }
@@ -893,7 +903,16 @@ async fn answer(
     } else {
         // 2. Understand and use the services.
         let stage = Instant::now();
-        let mut drug = find_drug(ctx, &text, &mut degraded).await;
+        // Names from the knowledge dictionary first (misspellings, no
+        // spaces, particles attached), then the drug service's search.
+        let named = state.knowledge.as_ref().map(|k| k.entities(&text)).unwrap_or_default();
+        let mut drug = None;
+        if let Some(e) = named.iter().find(|e| e.kind == knowledge::entities::Kind::Drug) {
+            drug = drug_by_name(ctx, &e.name).await;
+        }
+        if drug.is_none() {
+            drug = find_drug(ctx, &text, &mut degraded).await;
+        }
         if drug.is_none() && refers_back(&format!(" {text} ")) {
             let mut conn = ctx.redis.conn().await.map_err(redis_down)?;
             let last: Option<String> =
@@ -965,6 +984,15 @@ async fn answer(
             });
             drugs.push(serde_json::json!({"id": d["id"], "name_ko": d["name_ko"], "name_en": d["name_en"]}));
         }
+        // A department named in the question ("피부과 가야 하나요") is kept.
+        let named_departments: Vec<String> =
+            named.iter().filter(|e| e.kind == knowledge::entities::Kind::Department).map(|e| e.slug.clone()).collect();
+        for slug in named_departments.iter().rev() {
+            if !departments.contains(slug) {
+                departments.insert(0, slug.clone());
+            }
+        }
+        departments.truncate(3);
         if let Some(r) = &routed {
             if r["recognised"].as_bool() == Some(true) {
                 let names: Vec<String> = r["departments"]

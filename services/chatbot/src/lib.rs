@@ -101,12 +101,35 @@ pub fn routes(ctx: Ctx) -> Router {
 pub fn routes_with(ctx: Ctx, settings: AccountSettings) -> Router {
     let knowledge = settings.knowledge.as_ref().map(|k| {
         let knowledge = knowledge::Knowledge::new(ctx.clone(), k.embedder.clone(), k.index_path.clone());
+        knowledge.set_dictionary_token(dictionary_token_minter(&ctx, &settings));
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(knowledge.clone().run(k.refresh));
         }
         knowledge
     });
     routes_with_knowledge(ctx, settings, knowledge)
+}
+
+/// The chatbot issues tokens, so it signs its own short-lived service token
+/// for the drug dictionary (aliases and misspellings for the index and the
+/// entity dictionary) instead of asking itself over OAuth.
+pub fn dictionary_token_minter(ctx: &Ctx, settings: &AccountSettings) -> knowledge::live::TokenMinter {
+    let key = settings.signing_key().clone();
+    let issuer = ctx.config.auth_issuer.clone();
+    Arc::new(move || {
+        let now = kit::auth::now_secs();
+        key.sign(&kit::auth::Claims {
+            iss: issuer.clone(),
+            sub: "chatbot".into(),
+            aud: "drug".into(),
+            exp: now + 300,
+            iat: now,
+            jti: uuid::Uuid::new_v4().to_string(),
+            typ: kit::auth::TokenType::Service,
+            scope: drug::DICTIONARY_SCOPE.into(),
+            shard: None,
+        })
+    })
 }
 
 /// The routes over a knowledge index the caller builds and refreshes (tests).

@@ -47,6 +47,8 @@ async fn spawn_with(services: bool, index_dir: Option<std::path::PathBuf>, setti
     let mut others = Vec::new();
     if services {
         let ctx = stores.ctx("drug");
+        // The drug service trusts the chatbot's keys (its JWKS, in production).
+        ctx.auth.set_keys(&settings.jwks()).await;
         others.push(("drug", TestServer::spawn(kit::app(&drug::SPEC, ctx.clone(), drug::routes(ctx))).await));
         let ctx = stores.ctx("internal_external");
         others.push((
@@ -70,6 +72,7 @@ async fn spawn_with(services: bool, index_dir: Option<std::path::PathBuf>, setti
     }
     let ctx = kit::Ctx::new("chatbot", config).expect("ctx");
     let knowledge = Knowledge::new(ctx.clone(), Arc::new(HashedNgramEmbedder::default()), index_dir);
+    knowledge.set_dictionary_token(chatbot::dictionary_token_minter(&ctx, &settings));
     let app = chatbot::routes_with_knowledge(ctx.clone(), settings, Some(knowledge.clone()));
     let chatbot = TestServer::spawn(kit::app(&chatbot::SPEC, ctx.clone(), app)).await;
     Platform {
@@ -248,4 +251,28 @@ async fn the_llm_gets_the_retrieved_passages_and_may_cite_only_them() {
     assert!(text.contains("From the passages [1]") && !text.contains("[99]"), "{text}");
     let ids = citation_ids(&m);
     assert!(ids.iter().any(|i| i.starts_with("guide:knocked-out-tooth#")), "{ids:?}");
+}
+
+#[tokio::test]
+async fn names_are_recognised_from_the_dictionary_with_misspellings_and_without_spaces() {
+    let p = spawn(true, None).await;
+    p.knowledge.refresh().await.expect("build");
+    // The drug service's aliases reached the index (the chatbot signed its own dictionary token).
+    let live = p.knowledge.current().expect("live");
+    let usage = live.meta.passages.iter().find(|x| x.id == "drug:tylenol-500#usage").expect("passage");
+    assert!(usage.keywords.contains("타이래놀"), "aliases from /drug/dictionary: {:?}", usage.keywords);
+
+    // No spaces: the service's word search finds nothing, the dictionary does.
+    let m = p.ask("부루펜을먹어도되나요").await;
+    let drugs = m["drugs"].as_array().cloned().unwrap_or_default();
+    assert!(drugs.iter().any(|d| d["name_ko"].as_str().is_some_and(|n| n.starts_with("부루펜"))), "{m}");
+    // A misspelling, run together with the rest.
+    let m = p.ask("타이래놀은하루에몇알까지먹어요").await;
+    let drugs = m["drugs"].as_array().cloned().unwrap_or_default();
+    assert!(drugs.iter().any(|d| d["name_ko"].as_str().is_some_and(|n| n.starts_with("타이레놀"))), "{m}");
+    // A department named in the question comes first.
+    let m = p.ask("정형외과는 어떤 진료를 하나요?").await;
+    assert_eq!(m["departments"][0], "orthopedics", "{m}");
+    let entities = p.knowledge.entities("독감이랑 감기 차이");
+    assert!(entities.iter().any(|e| e.doc_id == "condition:influenza"), "{entities:?}");
 }

@@ -461,11 +461,52 @@ fn client(ctx: &kit::Ctx, service: &'static str) -> Result<kit::ServiceClient, C
 /// Everything the services publish, over REST, as passages (sorted by key,
 /// so the fingerprint does not depend on the order of the responses).
 pub async fn fetch(ctx: &kit::Ctx) -> Result<Vec<Passage>, CorpusError> {
+    fetch_with(ctx, None).await
+}
+
+/// The drug service's alias list (`GET /drug/dictionary`, a service token
+/// with `drug:dictionary`): the given token, else the caller's own
+/// client-credentials token if it has one.
+async fn drug_dictionary(ctx: &kit::Ctx, drug: &kit::ServiceClient, token: Option<&str>) -> Result<Value, String> {
+    let Some(token) = token else { return drug.get_json::<Value>("/drug/dictionary").await.map_err(|e| e.to_string()) };
+    let base = ctx.config.endpoint("drug").map(|e| e.url.clone()).ok_or("no drug endpoint")?;
+    let http = reqwest::Client::builder().timeout(ctx.config.http_client_timeout).build().map_err(|e| e.to_string())?;
+    let response = http
+        .get(format!("{}/drug/dictionary", base.trim_end_matches('/')))
+        .bearer_auth(token)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    response.error_for_status().map_err(|e| e.to_string())?.json::<Value>().await.map_err(|e| e.to_string())
+}
+
+/// [`fetch`], reading the drug aliases with `dictionary_token`.
+pub async fn fetch_with(ctx: &kit::Ctx, dictionary_token: Option<String>) -> Result<Vec<Passage>, CorpusError> {
     let mut out = Vec::new();
     let drug = client(ctx, "drug")?;
+    // Aliases and common misspellings, when this service may read the
+    // dictionary; optional (without them names and labels still match).
+    let aliases: std::collections::HashMap<String, String> =
+        match drug_dictionary(ctx, &drug, dictionary_token.as_deref()).await {
+            Ok(v) => v
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|e| (s(e, "slug").to_string(), list(e, "names").join(", ")))
+                .collect(),
+            Err(e) => {
+                tracing::debug!(error = %e, "drug dictionary not readable; indexing without drug aliases");
+                Default::default()
+            }
+        };
     for d in pages(&drug, "drug", "/drug").await? {
         let Some(id) = d["id"].as_u64() else { continue };
-        drug_passages(&get(&drug, "drug", &format!("/drug/{id}")).await?, &mut out);
+        let detail = get(&drug, "drug", &format!("/drug/{id}")).await?;
+        let start = out.len();
+        drug_passages(&detail, &mut out);
+        if let Some(names) = aliases.get(s(&detail, "slug")) {
+            out[start..].iter_mut().for_each(|p| p.keywords = names.clone());
+        }
     }
     let ie = client(ctx, "internal_external")?;
     for c in pages(&ie, "internal_external", "/internal_external/conditions").await? {
@@ -518,7 +559,10 @@ pub fn from_seed(drugs: &str, conditions: &str, guides: &str, categories: &str) 
             .cloned()
             .collect();
         d["ingredients"] = Value::Array(resolved);
+        let start = out.len();
         drug_passages(&d, &mut out);
+        let aliases = list(&d, "aliases").join(", ");
+        out[start..].iter_mut().for_each(|p| p.keywords = aliases.clone());
     }
     for c in conditions["conditions"].as_array().into_iter().flatten() {
         condition_passages(c, &mut out);

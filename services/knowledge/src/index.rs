@@ -72,6 +72,8 @@ pub struct Hit {
 pub struct KnowledgeIndex {
     faiss: Mutex<faiss::index::IndexImpl>,
     bm25: Bm25,
+    /// Drug, condition and department names for entity recognition.
+    pub dictionary: crate::entities::Dictionary,
     pub meta: IndexMeta,
 }
 
@@ -107,7 +109,8 @@ impl KnowledgeIndex {
     fn assemble(flat: faiss::index::IndexImpl, meta: IndexMeta) -> KnowledgeIndex {
         let bm25 =
             Bm25::build(meta.passages.iter().map(|p| p.keyword_text()).collect::<Vec<_>>().iter().map(String::as_str));
-        KnowledgeIndex { faiss: Mutex::new(flat), bm25, meta }
+        let dictionary = crate::entities::Dictionary::from_passages(&meta.passages);
+        KnowledgeIndex { faiss: Mutex::new(flat), bm25, dictionary, meta }
     }
 
     pub fn len(&self) -> usize {

@@ -11,6 +11,7 @@
 
 pub mod corpus;
 pub mod embed;
+pub mod entities;
 pub mod eval;
 pub mod index;
 pub mod keyword;

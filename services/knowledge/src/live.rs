@@ -43,8 +43,12 @@ pub enum Refresh {
     Rebuilt(usize),
 }
 
+/// Makes a service token for `GET /drug/dictionary` (the chatbot signs its own).
+pub type TokenMinter = Arc<dyn Fn() -> String + Send + Sync>;
+
 pub struct Knowledge {
     ctx: kit::Ctx,
+    dictionary_token: std::sync::Mutex<Option<TokenMinter>>,
     embedder: Arc<dyn Embedder>,
     path: Option<PathBuf>,
     current: ArcSwapOption<KnowledgeIndex>,
@@ -56,12 +60,20 @@ impl Knowledge {
     pub fn new(ctx: kit::Ctx, embedder: Arc<dyn Embedder>, path: Option<PathBuf>) -> Arc<Knowledge> {
         Arc::new(Knowledge {
             ctx,
+            dictionary_token: std::sync::Mutex::new(None),
             embedder,
             path,
             current: ArcSwapOption::empty(),
             seen_versions: std::sync::Mutex::new(None),
             rebuilding: tokio::sync::Mutex::new(()),
         })
+    }
+
+    /// Reads the drug aliases with tokens from `minter`.
+    pub fn set_dictionary_token(&self, minter: TokenMinter) {
+        if let Ok(mut g) = self.dictionary_token.lock() {
+            *g = Some(minter);
+        }
     }
 
     pub fn embedder(&self) -> &Arc<dyn Embedder> {
@@ -115,7 +127,8 @@ impl Knowledge {
         if current.is_some() && versions.is_some() && versions == seen {
             return Ok(Refresh::Unchanged);
         }
-        let passages = corpus::fetch(&self.ctx).await?;
+        let token = self.dictionary_token.lock().ok().and_then(|g| g.as_ref().map(|m| m()));
+        let passages = corpus::fetch_with(&self.ctx, token).await?;
         let outcome = self.install_passages(passages, current.as_deref()).await?;
         if let Ok(mut g) = self.seen_versions.lock() {
             *g = versions;
@@ -161,6 +174,11 @@ impl Knowledge {
             let wait = if self.current().is_some() { every } else { every.min(Duration::from_secs(5)) };
             tokio::time::sleep(wait).await;
         }
+    }
+
+    /// Drug, condition and department names in `text` (empty without an index).
+    pub fn entities(&self, text: &str) -> Vec<crate::entities::Entity> {
+        self.current().map(|i| i.dictionary.find(text)).unwrap_or_default()
     }
 
     /// Hybrid search over the live index.

@@ -110,9 +110,9 @@ struct Q {
     relevant: Vec<String>,
 }
 
-/// Measured 89.2% fused recall@5 on the development set (bench/RESULTS.md);
-/// the floor leaves room for a question or two, not for a regression.
-const FUSED_RECALL_AT_5_FLOOR: f64 = 0.85;
+/// Measured 95.9% fused recall@5 on the development set (bench/RESULTS.md);
+/// the floor leaves room for a few questions, not for a regression.
+const FUSED_RECALL_AT_5_FLOOR: f64 = 0.90;
 
 #[tokio::test]
 async fn fused_recall_at_5_stays_above_the_measured_floor() {

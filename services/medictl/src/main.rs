@@ -232,7 +232,17 @@ async fn build_index(config: &Config, out: Option<PathBuf>, from_seed: bool) -> 
         knowledge::seed_corpus()?
     } else {
         let ctx = Ctx::new("medictl", config.clone())?;
-        knowledge::corpus::fetch(&ctx)
+        // With the accounts signing keys at hand (a local .env), sign a
+        // dictionary token so the index gets the drug aliases too.
+        let token = std::env::var("MEDI_JWT_SIGNING_KEYS")
+            .ok()
+            .and_then(|spec| kit::auth::parse_signing_keys(&spec).ok())
+            .and_then(|keys| keys.into_iter().next())
+            .map(|key| {
+                let settings = chatbot::AccountSettings::new(vec![key], vec![]);
+                chatbot::dictionary_token_minter(&ctx, &settings)()
+            });
+        knowledge::corpus::fetch_with(&ctx, token)
             .await
             .map_err(|e| anyhow::anyhow!("{e} (the services must be running, e.g. `make up`; or use --from-seed)"))?
     };
