@@ -789,28 +789,109 @@ pub async fn send_message(
         .get(axum::http::header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/event-stream"));
-    let message = answer(&state, &headers, &id, req).await?;
     if !wants_stream {
+        let message = answer(&state, &headers, &id, req, None).await?;
         return Ok(axum::Json(MessageResponse { message }).into_response());
     }
-    Ok(stream(message).into_response())
+    stream(state, headers, id, req).await
+}
+
+/// What the answer pipeline tells a streaming client, in order.
+enum StreamEvent {
+    Triage(TriageSummary),
+    Delta(String),
+    Done(Box<AssistantMessage>),
+    Error(Error),
+}
+
+/// Where a streaming answer sends its events; remembers the text sent.
+pub(crate) struct Sink {
+    tx: tokio::sync::mpsc::UnboundedSender<StreamEvent>,
+    sent: String,
+}
+
+impl Sink {
+    fn triage(&self, t: &TriageSummary) {
+        let _ = self.tx.send(StreamEvent::Triage(t.clone()));
+    }
+
+    fn delta(&mut self, piece: &str) {
+        if piece.is_empty() {
+            return;
+        }
+        self.sent.push_str(piece);
+        let _ = self.tx.send(StreamEvent::Delta(piece.to_string()));
+    }
+
+    /// Sends what the client has not seen of the final text, in lines (all
+    /// of it for a composed answer; the part after the streamed tokens for a
+    /// generated one). If the text no longer continues what was streamed
+    /// (the model failed mid-answer and the composer answered), `done`
+    /// carries the text to show.
+    fn finish(&mut self, text: &str) {
+        if let Some(rest) = text.strip_prefix(self.sent.as_str()) {
+            let rest = rest.to_string();
+            for piece in rest.split_inclusive('\n') {
+                self.delta(piece);
+            }
+        }
+    }
 }
 
 /// The same exchange as server-sent events: `triage` first (so a client can
-/// show the 119 banner at once), then the text in `delta` pieces, then
-/// `done` with the whole message.
-fn stream(message: AssistantMessage) -> impl axum::response::IntoResponse {
+/// show the 119 banner at once), then the text in `delta` pieces (the
+/// model's tokens as they arrive when an LLM writes the answer), then
+/// `done` with the whole message, whose text is authoritative. An error
+/// before anything was sent is an ordinary error response; a later one is
+/// an `error` event.
+async fn stream(
+    state: AppState,
+    headers: axum::http::HeaderMap,
+    id: String,
+    req: MessageRequest,
+) -> Result<axum::response::Response> {
     use axum::response::sse::{Event, KeepAlive, Sse};
-    let mut events: Vec<Event> = Vec::new();
-    events.push(Event::default().event("triage").data(serde_json::to_string(&message.triage).unwrap_or_default()));
-    for piece in message.text.split_inclusive('\n') {
-        events.push(Event::default().event("delta").data(serde_json::to_string(piece).unwrap_or_default()));
+    use axum::response::IntoResponse;
+    use futures::StreamExt;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut sink = Sink { tx: tx.clone(), sent: String::new() };
+        match answer(&state, &headers, &id, req, Some(&mut sink)).await {
+            Ok(message) => {
+                sink.finish(&message.text);
+                let _ = tx.send(StreamEvent::Done(Box::new(message)));
+            }
+            Err(e) => {
+                let _ = tx.send(StreamEvent::Error(e));
+            }
+        }
+    });
+    let first = rx.recv().await.ok_or_else(|| Error::Internal(anyhow::anyhow!("the answer task ended early")))?;
+    if let StreamEvent::Error(e) = first {
+        return Err(e);
     }
-    events.push(
-        Event::default().event("done").data(serde_json::to_string(&MessageResponse { message }).unwrap_or_default()),
-    );
-    let stream = futures::stream::iter(events.into_iter().map(Ok::<_, std::convert::Infallible>));
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    let rest = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (e, rx)) });
+    let events = futures::stream::once(async move { first }).chain(rest).map(|e| {
+        Ok::<_, std::convert::Infallible>(match e {
+            StreamEvent::Triage(t) => {
+                Event::default().event("triage").data(serde_json::to_string(&t).unwrap_or_default())
+            }
+            StreamEvent::Delta(piece) => {
+                Event::default().event("delta").data(serde_json::to_string(&piece).unwrap_or_default())
+            }
+            StreamEvent::Done(message) => Event::default()
+                .event("done")
+                .data(serde_json::to_string(&MessageResponse { message: *message }).unwrap_or_default()),
+            StreamEvent::Error(e) => {
+                tracing::warn!(error = %e, "streamed answer failed");
+                Event::default().event("error").data(
+                    serde_json::json!({"error": {"message": "the answer could not be completed; please try again"}})
+                        .to_string(),
+                )
+            }
+        })
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()).into_response())
 }
 
 async fn answer(
@@ -818,6 +899,7 @@ async fn answer(
     headers: &axum::http::HeaderMap,
     id: &str,
     req: MessageRequest,
+    mut sink: Option<&mut Sink>,
 ) -> Result<AssistantMessage> {
     let id = id.to_string();
     let ctx = &state.ctx;
@@ -856,6 +938,13 @@ async fn answer(
     let stage = Instant::now();
     let t = triage(ctx, &text, profile.as_ref(), &mut degraded).await;
     record_stage("triage", stage);
+    if let Some(sink) = sink.as_deref_mut() {
+        sink.triage(&TriageSummary {
+            level: t.level.clone(),
+            call_119: t.call_119,
+            matched_rules: t.matched_rules.clone(),
+        });
+    }
     let mut out = String::new();
     let mut citations = Vec::new();
     let mut drugs = Vec::new();
@@ -1079,7 +1168,17 @@ async fn answer(
                 conn.lrange(session_key(ctx, &owner, &id, "turns"), -10, -1).await.map_err(redis_down)?;
             let history: Vec<(String, String)> =
                 raw.iter().filter_map(|r| serde_json::from_str::<Turn>(r).ok()).map(|t| (t.role, t.text)).collect();
-            match crate::generator::generate(llm, lang, &t.advice, &history, &passages, &text).await {
+            let generated = match sink {
+                None => crate::generator::generate(llm, lang, &t.advice, &history, &passages, &text).await,
+                Some(sink) => {
+                    // Triage advice first, then the model's tokens as they come.
+                    sink.delta(&format!("{}\n\n", t.advice));
+                    let mut on_delta = |piece: &str| sink.delta(piece);
+                    crate::generator::generate_stream(llm, lang, &t.advice, &history, &passages, &text, &mut on_delta)
+                        .await
+                }
+            };
+            match generated {
                 Some((generated, cited)) => {
                     out = format!("{}\n\n{}{warnings}", t.advice, generated.trim());
                     let keep: Vec<String> =
