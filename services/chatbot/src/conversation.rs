@@ -601,10 +601,6 @@ async fn personal_warnings(ctx: &Ctx, drug: &serde_json::Value, profile: &crate:
 
 /// Passages used in one answer.
 pub const RETRIEVED_PASSAGES: usize = 3;
-/// Least cosine similarity (offline embedder) for a passage to be used;
-/// it must also share a keyword with the question. Below it, a passage is
-/// more likely noise than an answer (see bench/RESULTS.md).
-pub const MIN_COSINE: f32 = 0.12;
 
 /// The knowledge-index passages for the question: none when retrieval is
 /// off; on failure (no index yet, embedder down) the answer goes on
@@ -629,7 +625,7 @@ async fn retrieve(
     let limit = if skip_doc.is_some() { 2 } else { RETRIEVED_PASSAGES };
     let used: Vec<knowledge::Hit> = hits
         .into_iter()
-        .filter(|h| h.bm25 > 0.0 && h.cosine >= MIN_COSINE)
+        .filter(knowledge::Hit::is_relevant)
         .filter(|h| Some(h.passage.doc_id()) != skip_doc)
         .take(limit)
         .collect();

@@ -69,6 +69,21 @@ pub struct Hit {
     pub bm25: f32,
 }
 
+/// Least BM25 score for a hit to be used in an answer (offline embedder).
+pub const MIN_BM25: f32 = 8.0;
+/// Least cosine similarity for a hit to be used in an answer.
+pub const MIN_COSINE: f32 = 0.2;
+
+impl Hit {
+    /// Whether the hit is likely to answer rather than share a word by
+    /// chance: it must score on both halves. Chosen on the development
+    /// questions (64 of 74 get a passage) and small talk ("안녕하세요",
+    /// "tell me a joke": none), see bench/RESULTS.md; a test keeps both.
+    pub fn is_relevant(&self) -> bool {
+        self.bm25 >= MIN_BM25 && self.cosine >= MIN_COSINE
+    }
+}
+
 pub struct KnowledgeIndex {
     faiss: Mutex<faiss::index::IndexImpl>,
     bm25: Bm25,
