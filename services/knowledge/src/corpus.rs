@@ -540,6 +540,11 @@ pub async fn fetch_with(ctx: &kit::Ctx, dictionary_token: Option<String>) -> Res
     Ok(out)
 }
 
+/// What the drug service records as the source of seeded labels
+/// (`drug::load::SEED_SOURCE`; the medictl test checks they agree).
+pub const SEED_DRUG_SOURCE: &str =
+    "medi seed set: summaries of public Korean drug labels (식약처 의약품안전나라, e약은요)";
+
 /// The same passages from the bundled seed files (no services needed):
 /// what the retrieval benchmark searches. Drug ingredients are resolved to
 /// names and the category list to a tree, as the services publish them.
@@ -558,10 +563,49 @@ pub fn from_seed(drugs: &str, conditions: &str, guides: &str, categories: &str) 
             .filter_map(|i| ingredient(s(i, "ingredient")))
             .cloned()
             .collect();
+        // What `GET /drug/{id}` adds: every recorded interaction of its
+        // ingredients, most severe first.
+        let mut known: Vec<(usize, String, Value)> = Vec::new();
+        for mine in &resolved {
+            let mine = s(mine, "slug");
+            for x in drugs["interactions"].as_array().into_iter().flatten() {
+                let other = if s(x, "a") == mine {
+                    s(x, "b")
+                } else if s(x, "b") == mine {
+                    s(x, "a")
+                } else {
+                    continue;
+                };
+                let Some(o) = ingredient(other) else { continue };
+                let rank = ["major", "moderate", "minor"].iter().position(|v| *v == s(x, "severity")).unwrap_or(3);
+                known.push((
+                    rank,
+                    other.to_string(),
+                    serde_json::json!({
+                        "with_name_ko": s(o, "name_ko"), "with_name_en": s(o, "name_en"),
+                        "severity": s(x, "severity"),
+                        "description_ko": s(x, "description_ko"), "description_en": s(x, "description_en"),
+                    }),
+                ));
+            }
+        }
+        known.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+        d["known_interactions"] = Value::Array(known.into_iter().map(|k| k.2).collect());
         d["ingredients"] = Value::Array(resolved);
+        if s(&d, "source").is_empty() {
+            d["source"] = Value::String(SEED_DRUG_SOURCE.to_string());
+        }
         let start = out.len();
         drug_passages(&d, &mut out);
-        let aliases = list(&d, "aliases").join(", ");
+        // The drug service's dictionary names, in its order: names, aliases, ingredient names.
+        let mut names: Vec<String> = vec![s(&d, "name_ko").to_string(), s(&d, "name_en").to_string()];
+        names.extend(list(&d, "aliases"));
+        for i in d["ingredients"].as_array().into_iter().flatten() {
+            names.push(s(i, "name_ko").to_string());
+            names.push(s(i, "name_en").to_string());
+        }
+        let aliases =
+            names.iter().map(|n| n.trim().to_lowercase()).filter(|n| !n.is_empty()).collect::<Vec<_>>().join(", ");
         out[start..].iter_mut().for_each(|p| p.keywords = aliases.clone());
     }
     for c in conditions["conditions"].as_array().into_iter().flatten() {
