@@ -849,8 +849,12 @@ async fn stream(
     use axum::response::sse::{Event, KeepAlive, Sse};
     use axum::response::IntoResponse;
     use futures::StreamExt;
+    use tracing::Instrument;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(async move {
+    // The answer runs beside the response body, in the request's span and
+    // with its request id (sent on to the other services).
+    let request_id = kit::request_id::current();
+    let task = async move {
         let mut sink = Sink { tx: tx.clone(), sent: String::new() };
         match answer(&state, &headers, &id, req, Some(&mut sink)).await {
             Ok(message) => {
@@ -861,7 +865,8 @@ async fn stream(
                 let _ = tx.send(StreamEvent::Error(e));
             }
         }
-    });
+    };
+    tokio::spawn(kit::request_id::scope(request_id, task).instrument(tracing::Span::current()));
     let first = rx.recv().await.ok_or_else(|| Error::Internal(anyhow::anyhow!("the answer task ended early")))?;
     if let StreamEvent::Error(e) = first {
         return Err(e);
