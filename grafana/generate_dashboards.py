@@ -305,7 +305,18 @@ def chatbot_quality():
             w=12, description="Time from receiving a chatbot message to the complete answer.")
     b.panel("timeseries", "Stage latency p90 by stage", "s",
             [(f'histogram_quantile(0.9, sum by (stage, le) (rate(chatbot_stage_duration_seconds_bucket{{{c}}}[{RI}])))',
-              "{{stage}}")], w=12, description="Pipeline stages: triage, tools, generation.")
+              "{{stage}}")], w=12, description="Pipeline stages: triage, tools, retrieval, generation.")
+    b.row("Retrieval")
+    b.panel("timeseries", "Retrieval hit ratio (answers with passages)", "percentunit",
+            [(f'sum(rate(chatbot_retrievals_total{{{c},result="hit"}}[{RI}]))\n/\n'
+              f'sum(rate(chatbot_retrievals_total{{{c}}}[{RI}]))', "hit ratio")], w=8, minmax=(0, 1),
+            description="Share of non-emergency answers that used at least one knowledge-index passage; errors count as misses.")
+    b.panel("timeseries", "Retrievals by result", "ops",
+            [(f'sum by (result) (rate(chatbot_retrievals_total{{{c}}}[{RI}]))', "{{result}}")], w=8, stack=True,
+            description="hit / miss / error (error: no index yet or the embeddings endpoint failed; the answer degrades).")
+    b.panel("timeseries", "Knowledge index passages", "short",
+            [(f'max(knowledge_index_passages{{{c}}})', "passages")], w=8,
+            description="Passages in the live index; it changes when the reference data changes and the index is rebuilt.")
     b.row("Degraded answers")
     b.panel("timeseries", "Degraded answers by cause", "ops",
             [(f'sum by (cause) (rate(chatbot_degraded_answers_total{{{c}}}[{RI}]))', "{{cause}}")], w=24, stack=True,

@@ -118,3 +118,10 @@ ensure_web_deps() {
         fi
     done
 }
+
+# What the `faiss` crate's `static` feature needs to build FAISS from source
+# (chatbot retrieval, medictl index build): cmake, a C++ compiler, BLAS/LAPACK
+# and OpenMP.
+ensure_faiss_build_deps() {
+    apt_install cmake g++ make libopenblas-dev liblapack-dev libgomp1
+}

@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 ensure_rust_components
+ensure_faiss_build_deps
 ensure_mysql
 ensure_redis
 ensure_gateway_tools

@@ -39,6 +39,7 @@ COUNTERS_GAUGES = [
     "triage_decisions_total", "up",
     "chatbot_turns_total", "chatbot_degraded_answers_total", "chatbot_feedback_total",
     "chatbot_archive_stream_lag",
+    "chatbot_retrievals_total", "chatbot_retrieved_passages_total", "knowledge_index_passages",
 ]
 HISTOGRAMS = ["http_request_duration_seconds", "redis_command_duration_seconds",
               "upstream_request_duration_seconds", "chatbot_answer_duration_seconds",

@@ -6,7 +6,8 @@
 //! session written atomically (RPUSH + LTRIM + EXPIRE in one MULTI) plus a
 //! small entity memory for follow-ups; every answer is composed from service
 //! results. Still to come (see the issue): the durable archive in the shard,
-//! streaming (SSE), FAISS retrieval, the LLM generator, feedback.
+//! streaming (SSE), the LLM generator, feedback. Retrieval over the
+//! knowledge index (FAISS + keywords) adds cited passages to each answer.
 
 use std::time::{Duration, Instant};
 
@@ -598,7 +599,71 @@ async fn personal_warnings(ctx: &Ctx, drug: &serde_json::Value, profile: &crate:
     out
 }
 
-/// Time spent in one stage of an answer (triage, tools, generation).
+/// Passages used in one answer.
+pub const RETRIEVED_PASSAGES: usize = 3;
+
+/// The knowledge-index passages for the question: none when retrieval is
+/// off; on failure (no index yet, embedder down) the answer goes on
+/// without them and says so (`degraded: ["retrieval"]`).
+async fn retrieve(
+    state: &AppState,
+    text: &str,
+    lang: Lang,
+    skip_doc: Option<&str>,
+    degraded: &mut Vec<String>,
+) -> Vec<knowledge::Hit> {
+    let Some(k) = &state.knowledge else { return Vec::new() };
+    let hits = match k.search(text, lang.as_str(), 8).await {
+        Ok(hits) => hits,
+        Err(e) => {
+            tracing::warn!(error = %e, "retrieval failed; answering without the knowledge index");
+            metrics::counter!("chatbot_retrievals_total", "service" => "chatbot", "result" => "error").increment(1);
+            degraded.push("retrieval".into());
+            return Vec::new();
+        }
+    };
+    let limit = if skip_doc.is_some() { 2 } else { RETRIEVED_PASSAGES };
+    let used: Vec<knowledge::Hit> = hits
+        .into_iter()
+        .filter(knowledge::Hit::is_relevant)
+        .filter(|h| Some(h.passage.doc_id()) != skip_doc)
+        .take(limit)
+        .collect();
+    let result = if used.is_empty() { "miss" } else { "hit" };
+    metrics::counter!("chatbot_retrievals_total", "service" => "chatbot", "result" => result).increment(1);
+    metrics::counter!("chatbot_retrieved_passages_total", "service" => "chatbot").increment(used.len() as u64);
+    used
+}
+
+/// The first lines of a passage, at most about 220 characters, cut at a
+/// line or sentence end: what the composer quotes (the citation links the rest).
+fn grounded_excerpt(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let line = line.trim_start_matches("- ");
+        if !out.is_empty() && out.chars().count() + line.chars().count() > 220 {
+            break;
+        }
+        if !out.is_empty() {
+            out.push_str(" / ");
+        }
+        out.push_str(line);
+        if out.chars().count() > 220 {
+            break;
+        }
+    }
+    if out.chars().count() > 260 {
+        let cut: String = out.chars().take(250).collect();
+        let end = cut.rfind(['.', '。', '다']).map(|i| i + cut[i..].chars().next().map_or(1, char::len_utf8));
+        out = match end {
+            Some(e) if e > 80 => cut[..e].to_string(),
+            _ => format!("{cut}…"),
+        };
+    }
+    out
+}
+
+/// Time spent in one stage of an answer (triage, tools, retrieval, generation).
 fn record_stage(stage: &'static str, started: Instant) {
     metrics::histogram!("chatbot_stage_duration_seconds", "service" => "chatbot", "stage" => stage)
         .record(started.elapsed().as_secs_f64());
@@ -661,6 +726,16 @@ fn url_encode(s: &str) -> String {
         .collect()
 }
 
+/// The drug whose product name the dictionary found.
+async fn drug_by_name(ctx: &Ctx, name: &str) -> Option<serde_json::Value> {
+    let client = ctx.client("drug").ok()?;
+    let page = client.get_json::<serde_json::Value>(&format!("/drug?q={}&size=5", url_encode(name))).await.ok()?;
+    let items = page["items"].as_array()?;
+    let hit = items.iter().find(|d| d["name_ko"].as_str() == Some(name)).or_else(|| items.first())?;
+    let id = hit["id"].as_u64()?;
+    client.get_json::<serde_json::Value>(&format!("/drug/{id}")).await.ok()
+}
+
 async fn drug_by_id(ctx: &Ctx, id: u64) -> Option<serde_json::Value> {
     ctx.client("drug").ok()?.get_json::<serde_json::Value>(&format!("/drug/{id}")).await.ok()
 }
@@ -710,28 +785,114 @@ pub async fn send_message(
         .get(axum::http::header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/event-stream"));
-    let message = answer(&state, &headers, &id, req).await?;
     if !wants_stream {
+        let message = answer(&state, &headers, &id, req, None).await?;
         return Ok(axum::Json(MessageResponse { message }).into_response());
     }
-    Ok(stream(message).into_response())
+    stream(state, headers, id, req).await
+}
+
+/// What the answer pipeline tells a streaming client, in order.
+enum StreamEvent {
+    Triage(TriageSummary),
+    Delta(String),
+    Done(Box<AssistantMessage>),
+    Error(Error),
+}
+
+/// Where a streaming answer sends its events; remembers the text sent.
+pub(crate) struct Sink {
+    tx: tokio::sync::mpsc::UnboundedSender<StreamEvent>,
+    sent: String,
+}
+
+impl Sink {
+    fn triage(&self, t: &TriageSummary) {
+        let _ = self.tx.send(StreamEvent::Triage(t.clone()));
+    }
+
+    fn delta(&mut self, piece: &str) {
+        if piece.is_empty() {
+            return;
+        }
+        self.sent.push_str(piece);
+        let _ = self.tx.send(StreamEvent::Delta(piece.to_string()));
+    }
+
+    /// Sends what the client has not seen of the final text, in lines (all
+    /// of it for a composed answer; the part after the streamed tokens for a
+    /// generated one). If the text no longer continues what was streamed
+    /// (the model failed mid-answer and the composer answered), `done`
+    /// carries the text to show.
+    fn finish(&mut self, text: &str) {
+        if let Some(rest) = text.strip_prefix(self.sent.as_str()) {
+            let rest = rest.to_string();
+            for piece in rest.split_inclusive('\n') {
+                self.delta(piece);
+            }
+        }
+    }
 }
 
 /// The same exchange as server-sent events: `triage` first (so a client can
-/// show the 119 banner at once), then the text in `delta` pieces, then
-/// `done` with the whole message.
-fn stream(message: AssistantMessage) -> impl axum::response::IntoResponse {
+/// show the 119 banner at once), then the text in `delta` pieces (the
+/// model's tokens as they arrive when an LLM writes the answer), then
+/// `done` with the whole message, whose text is authoritative. An error
+/// before anything was sent is an ordinary error response; a later one is
+/// an `error` event.
+async fn stream(
+    state: AppState,
+    headers: axum::http::HeaderMap,
+    id: String,
+    req: MessageRequest,
+) -> Result<axum::response::Response> {
     use axum::response::sse::{Event, KeepAlive, Sse};
-    let mut events: Vec<Event> = Vec::new();
-    events.push(Event::default().event("triage").data(serde_json::to_string(&message.triage).unwrap_or_default()));
-    for piece in message.text.split_inclusive('\n') {
-        events.push(Event::default().event("delta").data(serde_json::to_string(piece).unwrap_or_default()));
+    use axum::response::IntoResponse;
+    use futures::StreamExt;
+    use tracing::Instrument;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    // The answer runs beside the response body, in the request's span and
+    // with its request id (sent on to the other services).
+    let request_id = kit::request_id::current();
+    let task = async move {
+        let mut sink = Sink { tx: tx.clone(), sent: String::new() };
+        match answer(&state, &headers, &id, req, Some(&mut sink)).await {
+            Ok(message) => {
+                sink.finish(&message.text);
+                let _ = tx.send(StreamEvent::Done(Box::new(message)));
+            }
+            Err(e) => {
+                let _ = tx.send(StreamEvent::Error(e));
+            }
+        }
+    };
+    tokio::spawn(kit::request_id::scope(request_id, task).instrument(tracing::Span::current()));
+    let first = rx.recv().await.ok_or_else(|| Error::Internal(anyhow::anyhow!("the answer task ended early")))?;
+    if let StreamEvent::Error(e) = first {
+        return Err(e);
     }
-    events.push(
-        Event::default().event("done").data(serde_json::to_string(&MessageResponse { message }).unwrap_or_default()),
-    );
-    let stream = futures::stream::iter(events.into_iter().map(Ok::<_, std::convert::Infallible>));
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    let rest = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (e, rx)) });
+    let events = futures::stream::once(async move { first }).chain(rest).map(|e| {
+        Ok::<_, std::convert::Infallible>(match e {
+            StreamEvent::Triage(t) => {
+                Event::default().event("triage").data(serde_json::to_string(&t).unwrap_or_default())
+            }
+            StreamEvent::Delta(piece) => {
+                Event::default().event("delta").data(serde_json::to_string(&piece).unwrap_or_default())
+            }
+            StreamEvent::Done(message) => Event::default()
+                .event("done")
+                .data(serde_json::to_string(&MessageResponse { message: *message }).unwrap_or_default()),
+            StreamEvent::Error(e) => {
+                tracing::warn!(error = %e, "streamed answer failed");
+                Event::default().event("error").data(
+                    serde_json::json!({"error": {"message": "the answer could not be completed; please try again"}})
+                        .to_string(),
+                )
+            }
+        })
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()).into_response())
 }
 
 async fn answer(
@@ -739,6 +900,7 @@ async fn answer(
     headers: &axum::http::HeaderMap,
     id: &str,
     req: MessageRequest,
+    mut sink: Option<&mut Sink>,
 ) -> Result<AssistantMessage> {
     let id = id.to_string();
     let ctx = &state.ctx;
@@ -777,6 +939,13 @@ async fn answer(
     let stage = Instant::now();
     let t = triage(ctx, &text, profile.as_ref(), &mut degraded).await;
     record_stage("triage", stage);
+    if let Some(sink) = sink.as_deref_mut() {
+        sink.triage(&TriageSummary {
+            level: t.level.clone(),
+            call_119: t.call_119,
+            matched_rules: t.matched_rules.clone(),
+        });
+    }
     let mut out = String::new();
     let mut citations = Vec::new();
     let mut drugs = Vec::new();
@@ -824,7 +993,16 @@ async fn answer(
     } else {
         // 2. Understand and use the services.
         let stage = Instant::now();
-        let mut drug = find_drug(ctx, &text, &mut degraded).await;
+        // Names from the knowledge dictionary first (misspellings, no
+        // spaces, particles attached), then the drug service's search.
+        let named = state.knowledge.as_ref().map(|k| k.entities(&text)).unwrap_or_default();
+        let mut drug = None;
+        if let Some(e) = named.iter().find(|e| e.kind == knowledge::entities::Kind::Drug) {
+            drug = drug_by_name(ctx, &e.name).await;
+        }
+        if drug.is_none() {
+            drug = find_drug(ctx, &text, &mut degraded).await;
+        }
         if drug.is_none() && refers_back(&format!(" {text} ")) {
             let mut conn = ctx.redis.conn().await.map_err(redis_down)?;
             let last: Option<String> =
@@ -835,6 +1013,13 @@ async fn answer(
         }
         let routed = route(ctx, &text, &mut degraded).await;
         record_stage("tools", stage);
+
+        // 3. Retrieve passages from the knowledge index (label sections of a
+        // drug already answered above are not repeated).
+        let stage = Instant::now();
+        let skip_doc = drug.as_ref().map(|d| format!("drug:{}", d["slug"].as_str().unwrap_or_default()));
+        let retrieved = retrieve(state, &text, lang, skip_doc.as_deref(), &mut degraded).await;
+        record_stage("retrieval", stage);
         let stage = Instant::now();
 
         if t.level != "self_care" || drug.is_none() {
@@ -889,6 +1074,15 @@ async fn answer(
             });
             drugs.push(serde_json::json!({"id": d["id"], "name_ko": d["name_ko"], "name_en": d["name_en"]}));
         }
+        // A department named in the question ("피부과 가야 하나요") is kept.
+        let named_departments: Vec<String> =
+            named.iter().filter(|e| e.kind == knowledge::entities::Kind::Department).map(|e| e.slug.clone()).collect();
+        for slug in named_departments.iter().rev() {
+            if !departments.contains(slug) {
+                departments.insert(0, slug.clone());
+            }
+        }
+        departments.truncate(3);
         if let Some(r) = &routed {
             if r["recognised"].as_bool() == Some(true) {
                 let names: Vec<String> = r["departments"]
@@ -934,9 +1128,33 @@ async fn answer(
                 }
             }
         }
+        if !retrieved.is_empty() {
+            out.push_str(match lang {
+                Lang::Ko => "\n\n관련 건강 정보:",
+                Lang::En => "\n\nFrom the health library:",
+            });
+            for h in &retrieved {
+                let p = &h.passage;
+                out.push_str(&format!("\n- {}: {}", p.title, grounded_excerpt(&p.text)));
+                passages.push(crate::generator::Passage {
+                    citation_id: p.id.clone(),
+                    title: p.title.clone(),
+                    text: p.text.clone(),
+                });
+                if !citations.iter().any(|c: &Citation| c.id == p.id) {
+                    citations.push(Citation {
+                        id: p.id.clone(),
+                        title: p.title.clone(),
+                        source: p.source.clone(),
+                        url: p.url.clone(),
+                    });
+                }
+            }
+        }
         if drug.is_none()
             && routed.as_ref().and_then(|r| r["recognised"].as_bool()) != Some(true)
             && t.matched_rules.is_empty()
+            && retrieved.is_empty()
         {
             out.push_str(match lang {
                 Lang::Ko => "\n\n이 질문에 대해서는 확실한 정보를 찾지 못했습니다. 증상이나 약 이름을 조금 더 자세히 알려 주세요.",
@@ -951,7 +1169,17 @@ async fn answer(
                 conn.lrange(session_key(ctx, &owner, &id, "turns"), -10, -1).await.map_err(redis_down)?;
             let history: Vec<(String, String)> =
                 raw.iter().filter_map(|r| serde_json::from_str::<Turn>(r).ok()).map(|t| (t.role, t.text)).collect();
-            match crate::generator::generate(llm, lang, &t.advice, &history, &passages, &text).await {
+            let generated = match sink {
+                None => crate::generator::generate(llm, lang, &t.advice, &history, &passages, &text).await,
+                Some(sink) => {
+                    // Triage advice first, then the model's tokens as they come.
+                    sink.delta(&format!("{}\n\n", t.advice));
+                    let mut on_delta = |piece: &str| sink.delta(piece);
+                    crate::generator::generate_stream(llm, lang, &t.advice, &history, &passages, &text, &mut on_delta)
+                        .await
+                }
+            };
+            match generated {
                 Some((generated, cited)) => {
                     out = format!("{}\n\n{}{warnings}", t.advice, generated.trim());
                     let keep: Vec<String> =

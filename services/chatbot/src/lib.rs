@@ -1,7 +1,8 @@
 //! The chatbot service (port 8101). This crate holds the accounts part under
 //! `/account`: signup, login, rotating refresh tokens, the profile with its
 //! health fields, account deletion, the JWKS, and OAuth2 client credentials
-//! for services. Conversation routes (`/chatbot`) come later.
+//! for services; and the conversations under `/chatbot` (`conversation.rs`),
+//! which retrieve from the knowledge index (`knowledge` crate).
 
 pub mod accounts;
 pub mod archive;
@@ -22,7 +23,7 @@ use kit::{Ctx, Error, ServiceSpec};
 use utoipa::OpenApi;
 
 pub use accounts::{reconcile, ReconcileReport};
-pub use settings::{AccountSettings, OAuthClient};
+pub use settings::{AccountSettings, KnowledgeSettings, OAuthClient};
 
 use crate::model::*;
 
@@ -72,6 +73,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub struct AppState {
     pub ctx: Ctx,
     pub settings: Arc<AccountSettings>,
+    /// The knowledge index answers retrieve from (when retrieval is on).
+    pub knowledge: Option<Arc<knowledge::Knowledge>>,
 }
 
 impl FromRef<AppState> for Ctx {
@@ -93,8 +96,48 @@ pub fn routes(ctx: Ctx) -> Router {
     }
 }
 
-/// The routes with explicit settings (tests).
+/// The routes with explicit settings. With retrieval configured, the
+/// knowledge index is loaded or built in the background and kept fresh.
 pub fn routes_with(ctx: Ctx, settings: AccountSettings) -> Router {
+    let knowledge = settings.knowledge.as_ref().map(|k| {
+        let knowledge = knowledge::Knowledge::new(ctx.clone(), k.embedder.clone(), k.index_path.clone());
+        knowledge.set_dictionary_token(dictionary_token_minter(&ctx, &settings));
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(knowledge.clone().run(k.refresh));
+        }
+        knowledge
+    });
+    routes_with_knowledge(ctx, settings, knowledge)
+}
+
+/// The chatbot issues tokens, so it signs its own short-lived service token
+/// for the drug dictionary (aliases and misspellings for the index and the
+/// entity dictionary) instead of asking itself over OAuth.
+pub fn dictionary_token_minter(ctx: &Ctx, settings: &AccountSettings) -> knowledge::live::TokenMinter {
+    let key = settings.signing_key().clone();
+    let issuer = ctx.config.auth_issuer.clone();
+    Arc::new(move || {
+        let now = kit::auth::now_secs();
+        key.sign(&kit::auth::Claims {
+            iss: issuer.clone(),
+            sub: "chatbot".into(),
+            aud: "drug".into(),
+            exp: now + 300,
+            iat: now,
+            jti: uuid::Uuid::new_v4().to_string(),
+            typ: kit::auth::TokenType::Service,
+            scope: drug::DICTIONARY_SCOPE.into(),
+            shard: None,
+        })
+    })
+}
+
+/// The routes over a knowledge index the caller builds and refreshes (tests).
+pub fn routes_with_knowledge(
+    ctx: Ctx,
+    settings: AccountSettings,
+    knowledge: Option<Arc<knowledge::Knowledge>>,
+) -> Router {
     // Verify our own user tokens with our own keys instead of fetching the
     // JWKS from ourselves. The lock is fresh and uncontended, so this
     // completes on the first poll.
@@ -109,7 +152,7 @@ pub fn routes_with(ctx: Ctx, settings: AccountSettings) -> Router {
         let consumer = format!("chatbot-{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
         runtime.spawn(archive::run(ctx.clone(), consumer));
     }
-    let state = AppState { ctx, settings: Arc::new(settings) };
+    let state = AppState { ctx, settings: Arc::new(settings), knowledge };
     Router::new()
         .route("/account/signup", post(accounts::signup))
         .route("/account/login", post(accounts::login))

@@ -46,6 +46,51 @@ pub struct AccountSettings {
     /// An OpenAI-compatible chat-completions endpoint; `None` keeps the
     /// offline grounded composer.
     pub llm: Option<crate::generator::LlmConfig>,
+    /// Retrieval over the knowledge index; `None` answers from the
+    /// services' lookups only.
+    pub knowledge: Option<KnowledgeSettings>,
+}
+
+/// Where the knowledge index lives, how it is embedded and how often the
+/// chatbot checks for changed reference data.
+#[derive(Clone)]
+pub struct KnowledgeSettings {
+    pub index_path: Option<std::path::PathBuf>,
+    pub refresh: Duration,
+    pub embedder: std::sync::Arc<dyn knowledge::Embedder>,
+}
+
+impl KnowledgeSettings {
+    /// The offline embedder, in memory, checked every 5 minutes.
+    pub fn offline() -> KnowledgeSettings {
+        KnowledgeSettings {
+            index_path: None,
+            refresh: Duration::from_secs(300),
+            embedder: std::sync::Arc::new(knowledge::HashedNgramEmbedder::default()),
+        }
+    }
+
+    /// `MEDI_KNOWLEDGE_ENABLED` (default true), `MEDI_KNOWLEDGE_INDEX_PATH`,
+    /// `MEDI_KNOWLEDGE_REFRESH_SECS` (300) and the `MEDI_EMBEDDINGS_*` variables.
+    pub fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Option<KnowledgeSettings>, String> {
+        match lookup("MEDI_KNOWLEDGE_ENABLED").as_deref().map(str::trim) {
+            None | Some("") | Some("true") | Some("1") => {}
+            Some("false") | Some("0") => return Ok(None),
+            Some(v) => return Err(format!("MEDI_KNOWLEDGE_ENABLED={v:?} must be true or false")),
+        }
+        Ok(Some(KnowledgeSettings {
+            index_path: lookup("MEDI_KNOWLEDGE_INDEX_PATH")
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty())
+                .map(std::path::PathBuf::from),
+            refresh: Duration::from_secs(positive(
+                lookup("MEDI_KNOWLEDGE_REFRESH_SECS"),
+                300,
+                "MEDI_KNOWLEDGE_REFRESH_SECS",
+            )?),
+            embedder: knowledge::embed::from_lookup(lookup)?,
+        }))
+    }
 }
 
 pub const DEFAULT_ACCESS_TTL_SECS: u64 = 900;
@@ -59,7 +104,14 @@ impl AccountSettings {
             access_ttl: Duration::from_secs(DEFAULT_ACCESS_TTL_SECS),
             refresh_ttl: Duration::from_secs(DEFAULT_REFRESH_TTL_DAYS * 86_400),
             llm: None,
+            knowledge: None,
         }
+    }
+
+    /// Answers with retrieval over the knowledge index.
+    pub fn with_knowledge(mut self, knowledge: KnowledgeSettings) -> AccountSettings {
+        self.knowledge = Some(knowledge);
+        self
     }
 
     /// Answers through an OpenAI-compatible endpoint.
@@ -96,8 +148,10 @@ impl AccountSettings {
                 timeout: Duration::from_secs(positive(lookup("MEDI_LLM_TIMEOUT_SECS"), 20, "MEDI_LLM_TIMEOUT_SECS")?),
             }),
         };
+        let knowledge = KnowledgeSettings::from_lookup(lookup)?;
         Ok(AccountSettings {
             llm,
+            knowledge,
             keys,
             clients,
             access_ttl: Duration::from_secs(access),

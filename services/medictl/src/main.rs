@@ -9,6 +9,7 @@
 //! medictl reconcile [--older-than-secs N]   finish or undo half-done signups and deletions
 //! medictl keys generate          a new token-signing key
 //! medictl feedback export [--out FILE]      chatbot ratings as JSONL
+//! medictl index build [--out DIR] [--from-seed]   the chatbot's knowledge index
 //! medictl up                     migrate, seed, run every built service
 //! ```
 //!
@@ -56,6 +57,11 @@ enum Command {
         #[command(subcommand)]
         what: FeedbackCommand,
     },
+    /// The chatbot's knowledge index (FAISS + keywords over what the services publish).
+    Index {
+        #[command(subcommand)]
+        what: IndexCommand,
+    },
     /// Token-signing keys for the accounts service.
     Keys {
         #[command(subcommand)]
@@ -79,6 +85,22 @@ enum FeedbackCommand {
     Export {
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum IndexCommand {
+    /// Fetch every drug label, condition, first-aid guide, category and
+    /// department from the running services (REST), chunk, embed (the
+    /// MEDI_EMBEDDINGS_* endpoint, or the offline embedder) and write
+    /// index.faiss + passages.json. The chatbot loads it at start.
+    Build {
+        /// Output directory (default: MEDI_KNOWLEDGE_INDEX_PATH, else var/knowledge).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Build from the bundled seed files instead of the services.
+        #[arg(long)]
+        from_seed: bool,
     },
 }
 
@@ -146,6 +168,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Import { what: ImportKind::EmergencyRooms { file } } => import_rooms(&config, &file).await,
         Command::Keys { .. } => Ok(()),
+        Command::Index { what: IndexCommand::Build { out, from_seed } } => build_index(&config, out, from_seed).await,
         Command::Feedback { what: FeedbackCommand::Export { out } } => {
             let ctx = Ctx::new("chatbot", config.clone())?;
             let rows = chatbot::conversation::export_feedback(&ctx).await?;
@@ -196,6 +219,45 @@ async fn migrate(config: &Config, create: bool) -> anyhow::Result<()> {
     let ctx = ctx(config)?;
     ctx.db.migrate().await?;
     println!("migrated the global DB and {} shard DB(s)", ctx.db.shard_count());
+    Ok(())
+}
+
+async fn build_index(config: &Config, out: Option<PathBuf>, from_seed: bool) -> anyhow::Result<()> {
+    let out = out
+        .or_else(|| std::env::var("MEDI_KNOWLEDGE_INDEX_PATH").ok().filter(|p| !p.trim().is_empty()).map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("var/knowledge"));
+    let embedder = knowledge::embed::from_lookup(&|k| std::env::var(k).ok()).map_err(anyhow::Error::msg)?;
+    let started = Instant::now();
+    let passages = if from_seed {
+        knowledge::seed_corpus()?
+    } else {
+        let ctx = Ctx::new("medictl", config.clone())?;
+        // With the accounts signing keys at hand (a local .env), sign a
+        // dictionary token so the index gets the drug aliases too.
+        let token = std::env::var("MEDI_JWT_SIGNING_KEYS")
+            .ok()
+            .and_then(|spec| kit::auth::parse_signing_keys(&spec).ok())
+            .and_then(|keys| keys.into_iter().next())
+            .map(|key| {
+                let settings = chatbot::AccountSettings::new(vec![key], vec![]);
+                chatbot::dictionary_token_minter(&ctx, &settings)()
+            });
+        knowledge::corpus::fetch_with(&ctx, token)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e} (the services must be running, e.g. `make up`; or use --from-seed)"))?
+    };
+    let docs: std::collections::BTreeSet<&str> = passages.iter().map(|p| p.doc_id()).collect();
+    let docs = docs.len();
+    let index = knowledge::KnowledgeIndex::build(embedder.as_ref(), passages).await?;
+    index.save(&out)?;
+    println!(
+        "wrote {} passages from {docs} documents to {} (embedder {}, fingerprint {}) in {:.1}s",
+        index.len(),
+        out.display(),
+        index.meta.embedder,
+        index.fingerprint(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

@@ -103,3 +103,95 @@ fn generated_signing_keys_parse() {
     let keys = kit::auth::parse_signing_keys(&line).expect("the printed key parses");
     assert_eq!(keys[0].kid, "k2026");
 }
+
+// Multi-threaded: the in-process services answer while the test waits for the CLI.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn index_build_writes_the_knowledge_index_from_the_running_services() {
+    use kit::testing::TestServer;
+    let stores = TestStores::new().await;
+    let (ok, out) = medictl(&stores, &["seed"]);
+    assert!(ok, "{out}");
+    // With the signing keys in the environment, medictl signs a dictionary
+    // token, so the index gets the drug aliases; the drug service trusts the key.
+    let key = kit::auth::KeyPair::generate("k1");
+    let ctx = stores.ctx("drug");
+    ctx.auth.set_keys(&kit::auth::Jwks { keys: vec![key.jwk()] }).await;
+    let drug_server = TestServer::spawn(kit::app(&drug::SPEC, ctx.clone(), drug::routes(ctx))).await;
+    let ctx = stores.ctx("internal_external");
+    let ie = TestServer::spawn(kit::app(&internal_external::SPEC, ctx.clone(), internal_external::routes(ctx))).await;
+    let ctx = stores.ctx("emergency-support");
+    let es = TestServer::spawn(kit::app(&emergency_support::SPEC, ctx.clone(), emergency_support::routes(ctx))).await;
+    let ctx = stores.ctx("category");
+    let cat = TestServer::spawn(kit::app(&category::SPEC, ctx.clone(), category::routes(ctx))).await;
+
+    let dir = std::env::temp_dir().join(format!("medictl-index-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let dir_s = dir.to_string_lossy().to_string();
+    let c = &stores.config;
+    let run = |urls: &[(&str, &str)]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_medictl"));
+        cmd.args(["index", "build", "--out", &dir_s])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("MEDI_ENV", "test")
+            .env("MEDI_GLOBAL_DATABASE_URL", &c.global_database_url)
+            .env("MEDI_SHARD_DATABASE_URLS", c.shard_database_urls.join(","))
+            .env("MEDI_REDIS_URL", &c.redis_url)
+            .env("MEDI_REDIS_PREFIX", &c.redis_prefix)
+            .current_dir(std::env::temp_dir());
+        for (k, v) in urls {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("run medictl");
+        (
+            out.status.success(),
+            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+        )
+    };
+
+    // The services are not where the configuration says: a clear failure.
+    let (ok, out) = run(&[("MEDI_DRUG_URL", "http://127.0.0.1:1")]);
+    assert!(!ok && out.contains("must be running"), "{out}");
+
+    let keys = format!("k1:{}", key.seed_b64());
+    let (ok, out) = run(&[
+        ("MEDI_JWT_SIGNING_KEYS", &keys),
+        ("MEDI_DRUG_URL", &drug_server.base_url),
+        ("MEDI_INTERNAL_EXTERNAL_URL", &ie.base_url),
+        ("MEDI_EMERGENCY_SUPPORT_URL", &es.base_url),
+        ("MEDI_CATEGORY_URL", &cat.base_url),
+    ]);
+    assert!(ok, "{out}");
+    assert!(out.contains("passages"), "{out}");
+    let index = knowledge::KnowledgeIndex::load(&dir, &knowledge::HashedNgramEmbedder::default()).expect("loads");
+    let ids: Vec<&str> = index.meta.passages.iter().map(|p| p.id.as_str()).collect();
+    for want in
+        ["drug:tylenol-500#usage", "condition:migraine#symptoms", "guide:cpr-adult#steps", "department:dermatology"]
+    {
+        assert!(ids.contains(&want), "{want} missing");
+    }
+    // The same content as the seeds give (the services publish what was
+    // seeded): the benchmark searches what the live index holds.
+    assert_eq!(knowledge::corpus::SEED_DRUG_SOURCE, drug::load::SEED_SOURCE);
+    let seed = knowledge::seed_corpus().expect("seed");
+    assert_eq!(index.len(), seed.len());
+    let differing: Vec<String> = index
+        .meta
+        .passages
+        .iter()
+        .zip(&seed)
+        .filter(|(a, b)| a != b)
+        .map(|(a, b)| {
+            format!(
+                "{}@{}: {:?} vs {:?}",
+                a.id,
+                a.lang,
+                (&a.title, &a.source, &a.keywords),
+                (&b.title, &b.source, &b.keywords)
+            )
+        })
+        .take(3)
+        .collect();
+    assert!(differing.is_empty(), "{differing:#?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
