@@ -952,7 +952,7 @@ async fn answer(
     let mut clinics = Vec::new();
     let mut entities: Vec<(&str, String)> = Vec::new();
     let mut departments = t.departments.clone();
-    let guides = t.guides.clone();
+    let mut guides = t.guides.clone();
     let mut passages: Vec<crate::generator::Passage> = Vec::new();
     // Personal warnings survive whichever generator writes the answer.
     let mut warnings = String::new();
@@ -960,6 +960,22 @@ async fn answer(
     if t.call_119 {
         // An emergency is answered at once: 119 first, then what to do now.
         out.push_str(&t.advice);
+        if guides.is_empty() {
+            // A learned emergency has no rule to name a first-aid guide; the
+            // knowledge index may hold the one that fits.
+            if let Some(k) = &state.knowledge {
+                // The question must hit the library squarely (a relevant top
+                // passage); a guide among the top three is then the one to show.
+                let hits = k.search(&text, lang.as_str(), 3).await.unwrap_or_default();
+                if hits.first().is_some_and(knowledge::Hit::is_relevant) {
+                    if let Some(slug) =
+                        hits.iter().find_map(|h| h.passage.doc_id().strip_prefix("guide:").map(str::to_string))
+                    {
+                        guides.push(slug);
+                    }
+                }
+            }
+        }
         if let Some(slug) = guides.first() {
             if let Ok(client) = ctx.client("emergency-support") {
                 if let Ok(g) = client.get_json::<serde_json::Value>(&format!("/emergency-support/guides/{slug}")).await

@@ -126,7 +126,7 @@ async fn answers_cite_passages_retrieved_from_the_index_and_the_index_file_is_re
     assert!(dir.join("index.faiss").exists() && dir.join("passages.json").exists(), "the index is written");
 
     // No drug and no symptom the router knows: the answer comes from the library.
-    let m = p.ask("빠진 이를 우유에 담가서 치과에 가져가면 되나요?").await;
+    let m = p.ask("이가 빠졌는데 우유에 담가 가면 될까요").await;
     let ids = citation_ids(&m);
     assert!(ids.iter().any(|i| about_the_tooth(i)), "{ids:?} / {m}");
     let c = m["citations"]
@@ -144,6 +144,14 @@ async fn answers_cite_passages_retrieved_from_the_index_and_the_index_file_is_re
     // English, from the English passages.
     let m = p.ask("How do I keep a knocked-out tooth until I see a dentist?").await;
     assert!(citation_ids(&m).iter().any(|i| about_the_tooth(i)), "{m}");
+
+    // An emergency only the learned triage recognises has no rule to name a
+    // first-aid guide: the index supplies the one that fits.
+    let m = p.ask("빠진 이를 우유에 담가서 치과에 가져가면 되나요?").await;
+    assert_eq!(m["triage"]["matched_rules"][0]["id"], "LEARNED-EMERGENCY", "precondition: {m}");
+    assert!(m["guides"].as_array().is_some_and(|g| g.iter().any(|g| g == "knocked-out-tooth")), "{m}");
+    let text = m["text"].as_str().unwrap_or_default();
+    assert!(text.starts_with("지금 바로 119") && text.contains("지금 할 일"), "119 first, then the steps: {text}");
 
     // A drug question keeps its label answer; retrieval adds no second copy of the same label.
     let m = p.ask("타이레놀 하루 최대 용량은?").await;
@@ -205,7 +213,7 @@ async fn without_an_index_answers_degrade_instead_of_failing() {
     let p = spawn(false, Some(temp_dir("missing"))).await;
     assert!(p.knowledge.refresh().await.is_err(), "nothing to build from");
     assert!(!p.knowledge.load_file());
-    let m = p.ask("빠진 이를 우유에 담가서 치과에 가져가면 되나요?").await;
+    let m = p.ask("이가 빠졌는데 우유에 담가 가면 될까요").await;
     let degraded: Vec<&str> = m["degraded"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
     assert!(degraded.contains(&"retrieval"), "{m}");
     assert!(m["text"].as_str().is_some_and(|t| t.contains("제한적일 수 있습니다")), "{m}");
@@ -250,7 +258,7 @@ async fn the_llm_gets_the_retrieved_passages_and_may_cite_only_them() {
         });
     let p = spawn_with(true, None, settings).await;
     p.knowledge.refresh().await.expect("build");
-    let m = p.ask("빠진 이를 우유에 담가서 치과에 가져가면 되나요?").await;
+    let m = p.ask("이가 빠졌는데 우유에 담가 가면 될까요").await;
     let system = seen.lock().expect("lock")[0]["messages"][0]["content"].as_str().unwrap_or_default().to_string();
     assert!(
         system.contains("치아가 빠졌을 때") || system.contains("치아 외상"),
