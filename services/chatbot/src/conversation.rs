@@ -754,6 +754,96 @@ async fn route(ctx: &Ctx, text: &str, degraded: &mut Vec<String>) -> Option<serd
     }
 }
 
+/// Up to three facilities from the clinic service for a [`ClinicAsk`],
+/// nearest first when the location is known. `None` (and a degradation
+/// note) when the clinic service cannot answer.
+async fn find_clinics(
+    ctx: &Ctx,
+    department: Option<&str>,
+    ask: &crate::places::ClinicAsk,
+    near: Option<(f64, f64)>,
+    degraded: &mut Vec<String>,
+) -> Option<Vec<serde_json::Value>> {
+    let mut query = vec![("size", "3".to_string())];
+    if let Some(d) = department {
+        query.push(("department", d.to_string()));
+    }
+    if let Some(r) = &ask.region {
+        query.push(("region", r.clone()));
+    }
+    if ask.open_now {
+        query.push(("open_now", "true".to_string()));
+    }
+    if let Some((lat, lon)) = near {
+        query.push(("lat", lat.to_string()));
+        query.push(("lon", lon.to_string()));
+    }
+    let path = format!(
+        "/clinic?{}",
+        query.iter().map(|(k, v)| format!("{k}={}", url_encode(v))).collect::<Vec<_>>().join("&")
+    );
+    let found = match ctx.client("clinic") {
+        Ok(client) => client.get_json::<serde_json::Value>(&path).await.ok(),
+        Err(_) => None,
+    };
+    match found {
+        Some(page) => Some(page["items"].as_array().cloned().unwrap_or_default()),
+        None => {
+            degraded.push("clinic_service".into());
+            None
+        }
+    }
+}
+
+fn clinics_text(
+    found: &[serde_json::Value],
+    department: Option<&str>,
+    ask: &crate::places::ClinicAsk,
+    lang: Lang,
+) -> String {
+    let dept = department.and_then(kit::departments::names).map(|(ko, en)| match lang {
+        Lang::Ko => ko,
+        Lang::En => en,
+    });
+    let mut out = match (lang, dept) {
+        (Lang::Ko, Some(d)) => format!("\n\n{d} 진료를 하는 곳:"),
+        (Lang::Ko, None) => "\n\n찾아갈 수 있는 곳:".to_string(),
+        (Lang::En, Some(d)) => format!("\n\nPlaces with {d}:"),
+        (Lang::En, None) => "\n\nPlaces you can go:".to_string(),
+    };
+    if found.is_empty() {
+        out.push_str(match (lang, ask.open_now) {
+            (Lang::Ko, true) => {
+                " 지금 문을 연 곳을 찾지 못했습니다. 급하면 가까운 응급실로 가거나 119에 전화해 안내를 받으세요."
+            }
+            (Lang::Ko, false) => " 조건에 맞는 곳을 찾지 못했습니다. 지역을 넓혀 다시 물어봐 주세요.",
+            (Lang::En, true) => {
+                " I found none open now. If it is urgent, go to the nearest emergency room or call 119 for advice."
+            }
+            (Lang::En, false) => " I found none that match. Try a wider area.",
+        });
+        return out;
+    }
+    for c in found {
+        out.push_str(&format!("\n- {}", c["name"].as_str().unwrap_or_default()));
+        if let Some(km) = c["distance_km"].as_f64() {
+            out.push_str(&format!(" · {km:.1} km"));
+        }
+        if let Some(phone) = c["phone"].as_str() {
+            out.push_str(&format!(" · {phone}"));
+        }
+        out.push_str(match (c["open_now"].as_bool(), lang) {
+            (Some(true), Lang::Ko) => " · 지금 진료 중",
+            (Some(false), Lang::Ko) => " · 지금은 진료 시간이 아님",
+            (None, Lang::Ko) => " · 진료 시간은 전화로 확인",
+            (Some(true), Lang::En) => " · open now",
+            (Some(false), Lang::En) => " · closed now",
+            (None, Lang::En) => " · call to check the hours",
+        });
+    }
+    out
+}
+
 fn pick<'a>(v: &'a serde_json::Value, ko: &'a str, en: &'a str, lang: Lang) -> &'a str {
     let (a, b) = match lang {
         Lang::Ko => (ko, en),
@@ -1144,6 +1234,42 @@ async fn answer(
                 }
             }
         }
+        // Where to go: the clinic service, when the question asks for a
+        // place and says where (a region, or the person's location).
+        let symptoms_this_turn = !t.matched_rules.is_empty()
+            || !named_departments.is_empty()
+            || routed.as_ref().and_then(|r| r["recognised"].as_bool()) == Some(true);
+        let department_now = departments.iter().find(|d| *d != "emergency_medicine").cloned();
+        if symptoms_this_turn {
+            if let Some(d) = &department_now {
+                entities.push(("last_department", d.clone()));
+            }
+        }
+        if let Some(ask) = crate::places::clinic_ask(&text) {
+            let near = req.lat.zip(req.lon);
+            if ask.region.is_some() || near.is_some() {
+                let department = if symptoms_this_turn {
+                    department_now
+                } else {
+                    // "근처 병원 알려줘" after describing symptoms: the department of that turn.
+                    let mut conn = ctx.redis.conn().await.map_err(redis_down)?;
+                    conn.hget(session_key(ctx, &owner, &id, "entities"), "last_department").await.map_err(redis_down)?
+                };
+                if let Some(found) = find_clinics(ctx, department.as_deref(), &ask, near, &mut degraded).await {
+                    out.push_str(&clinics_text(&found, department.as_deref(), &ask, lang));
+                    clinics = found;
+                }
+            } else {
+                out.push_str(match lang {
+                    Lang::Ko => {
+                        "\n\n지역(예: 강남구)을 알려 주시거나 위치 공유를 허용하시면 가까운 병원을 찾아 드릴게요."
+                    }
+                    Lang::En => {
+                        "\n\nTell me the area (e.g. Gangnam-gu) or share your location and I will find clinics nearby."
+                    }
+                });
+            }
+        }
         if !retrieved.is_empty() {
             out.push_str(match lang {
                 Lang::Ko => "\n\n관련 건강 정보:",
@@ -1171,6 +1297,7 @@ async fn answer(
             && routed.as_ref().and_then(|r| r["recognised"].as_bool()) != Some(true)
             && t.matched_rules.is_empty()
             && retrieved.is_empty()
+            && crate::places::clinic_ask(&text).is_none()
         {
             out.push_str(match lang {
                 Lang::Ko => "\n\n이 질문에 대해서는 확실한 정보를 찾지 못했습니다. 증상이나 약 이름을 조금 더 자세히 알려 주세요.",

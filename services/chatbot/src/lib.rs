@@ -10,6 +10,7 @@ pub mod conversation;
 pub mod generator;
 pub mod model;
 pub mod oauth;
+pub mod places;
 pub mod settings;
 pub mod throttle;
 pub mod tokens;

@@ -26,6 +26,8 @@ async fn spawn(with_services: bool) -> Platform {
     emergency_support::load::load_guides(&seed_ctx.db.global, &guides).await.expect("guides load");
     let rooms = emergency_support::load::parse_rooms(emergency_support::load::SAMPLE_ROOMS).expect("rooms");
     emergency_support::load::import_rooms(&seed_ctx.db.global, &rooms).await.expect("rooms load");
+    let clinics = clinic::load::parse_seed(clinic::load::BUNDLED_SEED).expect("clinics");
+    clinic::load::load_seed(&seed_ctx.db.global, &clinics).await.expect("clinics load");
 
     let mut config = stores.config.clone();
     let mut others = Vec::new();
@@ -38,15 +40,19 @@ async fn spawn(with_services: bool) -> Platform {
         let ctx = stores.ctx("emergency-support");
         let es =
             TestServer::spawn(kit::app(&emergency_support::SPEC, ctx.clone(), emergency_support::routes(ctx))).await;
-        for (name, server) in [("drug", &drug_server), ("internal_external", &ie), ("emergency-support", &es)] {
+        let ctx = stores.ctx("clinic");
+        let cl = TestServer::spawn(kit::app(&clinic::SPEC, ctx.clone(), clinic::routes(ctx))).await;
+        for (name, server) in
+            [("drug", &drug_server), ("internal_external", &ie), ("emergency-support", &es), ("clinic", &cl)]
+        {
             if let Some(e) = config.services.get_mut(name) {
                 e.url = server.base_url.clone();
             }
         }
-        others = vec![drug_server, ie, es];
+        others = vec![drug_server, ie, es, cl];
     } else {
         // Every other service is unreachable.
-        for name in ["drug", "internal_external", "emergency-support"] {
+        for name in ["drug", "internal_external", "emergency-support", "clinic"] {
             if let Some(e) = config.services.get_mut(name) {
                 e.url = "http://127.0.0.1:1".to_string();
             }
@@ -145,6 +151,53 @@ async fn a_drug_question_is_answered_from_the_label_and_a_follow_up_uses_the_his
     let roles: Vec<&str> =
         history["messages"].as_array().into_iter().flatten().filter_map(|t| t["role"].as_str()).collect();
     assert_eq!(roles, vec!["user", "assistant", "user", "assistant"]);
+}
+
+#[tokio::test]
+async fn a_question_for_a_place_searches_the_clinic_service_with_the_department_from_the_history() {
+    let p = spawn(true).await;
+    let s = p.session().await;
+    // A named district and department.
+    let (status, v) = p.ask(&s, json!({"text": "강남구에 있는 피부과 알려줘"})).await;
+    assert_eq!(status, 200, "{v}");
+    let clinics = v["message"]["clinics"].as_array().cloned().unwrap_or_default();
+    assert!(!clinics.is_empty(), "{v}");
+    for c in &clinics {
+        assert_eq!(c["sigungu"], "강남구", "{c}");
+        assert!(c["departments"].as_array().is_some_and(|d| d.iter().any(|d| d == "dermatology")), "{c}");
+    }
+    let text = v["message"]["text"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("피부과 진료를 하는 곳") && text.contains(clinics[0]["name"].as_str().unwrap_or("?")),
+        "{text}"
+    );
+
+    // Symptoms first, then "a clinic near me" with a location: the department
+    // comes from the earlier turn, the places nearest first.
+    let s = p.session().await;
+    let (_, v) = p.ask(&s, json!({"text": "귀가 먹먹하고 귀에서 진물이 나와요"})).await;
+    let dept =
+        v["message"]["departments"].as_array().and_then(|d| d.iter().find(|d| *d != "emergency_medicine")).cloned();
+    let dept = dept.and_then(|d| d.as_str().map(str::to_string)).expect("a department for the symptoms");
+    let (_, v) = p.ask(&s, json!({"text": "근처 병원 알려줘", "lat": 37.5665, "lon": 126.9780})).await;
+    let clinics = v["message"]["clinics"].as_array().cloned().unwrap_or_default();
+    assert!(!clinics.is_empty(), "{v}");
+    let distances: Vec<f64> = clinics.iter().filter_map(|c| c["distance_km"].as_f64()).collect();
+    assert_eq!(distances.len(), clinics.len(), "{v}");
+    assert!(distances.windows(2).all(|w| w[0] <= w[1]), "nearest first: {distances:?}");
+    for c in &clinics {
+        assert!(c["departments"].as_array().is_some_and(|d| d.iter().any(|d| d == &dept)), "{dept}: {c}");
+    }
+
+    // No place and no location: the answer asks for one instead of guessing.
+    let (_, v) = p.ask(&s, json!({"text": "근처 병원 어디 있어요?"})).await;
+    assert!(v["message"]["clinics"].as_array().is_some_and(Vec::is_empty), "{v}");
+    assert!(v["message"]["text"].as_str().is_some_and(|t| t.contains("위치 공유")), "{v}");
+    // English, with a province.
+    let (_, v) = p.ask(&s, json!({"text": "which hospital in Busan has a pediatrics department?"})).await;
+    let clinics = v["message"]["clinics"].as_array().cloned().unwrap_or_default();
+    assert!(!clinics.is_empty() && clinics.iter().all(|c| c["sido"] == "부산광역시"), "{v}");
+    assert!(v["message"]["text"].as_str().is_some_and(|t| t.contains("Places with")), "{v}");
 }
 
 #[tokio::test]

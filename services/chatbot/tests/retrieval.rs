@@ -147,9 +147,9 @@ async fn answers_cite_passages_retrieved_from_the_index_and_the_index_file_is_re
 
     // An emergency only the learned triage recognises has no rule to name a
     // first-aid guide: the index supplies the one that fits.
-    let m = p.ask("빠진 이를 우유에 담가서 치과에 가져가면 되나요?").await;
+    let m = p.ask("18개월 아기가 식탁보를 당겨서 뜨거운 국을 뒤집어썼어요 가슴이랑 팔에 물집 잡히고 피부가 허옇게 된 데도 있어요").await;
     assert_eq!(m["triage"]["matched_rules"][0]["id"], "LEARNED-EMERGENCY", "precondition: {m}");
-    assert!(m["guides"].as_array().is_some_and(|g| g.iter().any(|g| g == "knocked-out-tooth")), "{m}");
+    assert!(m["guides"].as_array().is_some_and(|g| g.iter().any(|g| g == "burns")), "{m}");
     let text = m["text"].as_str().unwrap_or_default();
     assert!(text.starts_with("지금 바로 119") && text.contains("지금 할 일"), "119 first, then the steps: {text}");
 

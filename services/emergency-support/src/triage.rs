@@ -536,6 +536,20 @@ mod tests {
     }
 
     #[test]
+    fn questions_that_describe_no_problem_do_not_call_119() {
+        for text in [
+            "강남구에 있는 피부과 알려줘",
+            "which hospital in Busan has a pediatrics department?",
+            "타이레놀 성분이 뭐예요?",
+            "근처 병원 알려줘",
+            "what does a dermatologist do",
+        ] {
+            let o = triage(text);
+            assert!(!o.call_119 && o.level <= Level::Routine, "{text}: {:?} {:?}", o.level, ids(&o));
+        }
+    }
+
+    #[test]
     fn korean_spacing_and_typos() {
         for text in [
             "숨쉬기힘들어요",
