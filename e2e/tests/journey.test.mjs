@@ -177,6 +177,12 @@ describe('medi SPA through nginx', () => {
     assert.ok(before, 'the 119 banner must come before the answer');
     assert.match(await answer.getByTestId('answer-text').innerText(), /119/);
     await shot(page, '08-chat-emergency');
+
+    // reopened (a reload reopens the session): the stored answer keeps its banner
+    await page.reload();
+    const reopened = page.getByTestId('bot-message').last().getByTestId('triage-banner');
+    await reopened.waitFor();
+    assert.equal(await reopened.getAttribute('data-level'), 'emergency');
   });
 
   it('searches a drug and opens its detail page', async () => {

@@ -101,6 +101,11 @@ pub struct Turn {
     pub text: String,
     /// Unix time in milliseconds.
     pub at: i64,
+    /// The whole answer (triage, citations, departments, clinics…) of an
+    /// assistant turn, so a reopened conversation shows what was shown.
+    /// Absent for user turns and for turns restored from the archive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<Box<AssistantMessage>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -223,7 +228,7 @@ async fn restore_from_archive(ctx: &Ctx, owner: &Owner, id: &str) -> Result<bool
     let mut pipe = redis::pipe();
     pipe.atomic().del(&turns_key);
     for (message_id, role, text, at) in &rows {
-        let turn = Turn { id: message_id.clone(), role: role.clone(), text: text.clone(), at: *at };
+        let turn = Turn { id: message_id.clone(), role: role.clone(), text: text.clone(), at: *at, message: None };
         pipe.rpush(&turns_key, serde_json::to_string(&turn).map_err(|e| Error::Internal(e.into()))?);
     }
     let created = rows.first().map(|r| r.3 / 1000).unwrap_or_default();
@@ -1351,15 +1356,6 @@ async fn answer(
     .to_string();
     let now = chrono::Utc::now().timestamp_millis();
     let message_id = uuid::Uuid::new_v4().to_string();
-    let user_turn = Turn { id: uuid::Uuid::new_v4().to_string(), role: "user".into(), text: text.clone(), at: now };
-    let assistant_turn = Turn { id: message_id.clone(), role: "assistant".into(), text: out.clone(), at: now + 1 };
-    append_turns(ctx, &owner, &id, &[user_turn, assistant_turn], &entities).await?;
-    remember_answer(ctx, &owner, &id, &message_id, &text, &out, &citations).await?;
-    metrics::counter!("chatbot_turns_total", "service" => "chatbot", "lang" => lang.as_str(), "level" => t.level.clone())
-        .increment(1);
-    metrics::histogram!("chatbot_answer_duration_seconds", "service" => "chatbot")
-        .record(started.elapsed().as_secs_f64());
-
     let suggestions = match lang {
         Lang::Ko => vec!["근처에 지금 문 연 병원 알려줘".to_string(), "이 약을 다른 약과 같이 먹어도 돼?".to_string()],
         Lang::En => vec![
@@ -1367,8 +1363,9 @@ async fn answer(
             "Can I take this with my other medicines?".to_string(),
         ],
     };
-    Ok(AssistantMessage {
-        id: message_id,
+    let level = t.level.clone();
+    let message = AssistantMessage {
+        id: message_id.clone(),
         role: "assistant".into(),
         text: out,
         triage: TriageSummary { level: t.level, call_119: t.call_119, matched_rules: t.matched_rules },
@@ -1381,5 +1378,21 @@ async fn answer(
         suggestions,
         degraded,
         lang: lang.as_str().into(),
-    })
+    };
+    let user_turn =
+        Turn { id: uuid::Uuid::new_v4().to_string(), role: "user".into(), text: text.clone(), at: now, message: None };
+    let assistant_turn = Turn {
+        id: message_id.clone(),
+        role: "assistant".into(),
+        text: message.text.clone(),
+        at: now + 1,
+        message: Some(Box::new(message.clone())),
+    };
+    append_turns(ctx, &owner, &id, &[user_turn, assistant_turn], &entities).await?;
+    remember_answer(ctx, &owner, &id, &message_id, &text, &message.text, &message.citations).await?;
+    metrics::counter!("chatbot_turns_total", "service" => "chatbot", "lang" => lang.as_str(), "level" => level)
+        .increment(1);
+    metrics::histogram!("chatbot_answer_duration_seconds", "service" => "chatbot")
+        .record(started.elapsed().as_secs_f64());
+    Ok(message)
 }

@@ -104,6 +104,19 @@ async fn an_emergency_gets_119_first_with_the_guide_and_nearest_rooms() {
     assert_eq!(m["clinics"].as_array().map(Vec::len), Some(3), "nearest emergency rooms");
     assert!(m["disclaimer"].as_str().is_some_and(|d| d.contains("119")));
     assert_eq!(m["departments"][0], "emergency_medicine");
+
+    // Reopened later, the conversation shows the same answer: banner, rooms, citations.
+    let r = p.http.get(p.chatbot.url(&format!("/chatbot/sessions/{s}/messages"))).send().await.expect("history");
+    let h: Value = r.json().await.expect("json");
+    let turns = h["messages"].as_array().cloned().unwrap_or_default();
+    assert_eq!(turns.len(), 2, "{h}");
+    assert!(turns[0].get("message").is_none(), "user turns carry only their text: {h}");
+    let stored = &turns[1]["message"];
+    assert_eq!(stored["id"], m["id"]);
+    assert_eq!(stored["triage"], m["triage"]);
+    assert_eq!(stored["clinics"], m["clinics"]);
+    assert_eq!(stored["citations"], m["citations"]);
+    assert_eq!(turns[1]["text"], m["text"]);
 }
 
 #[tokio::test]

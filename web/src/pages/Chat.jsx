@@ -53,8 +53,9 @@ export default function Chat() {
     loadSessions();
   }, [loadSessions]);
 
-  // history of a session that is opened (not of one just created): text only,
-  // the rich parts come with new answers
+  // history of a session that is opened (not of one just created): answers
+  // carry their whole message (banner, citations, clinics); turns restored
+  // from the archive have text only
   const openSession = useCallback(async (id) => {
     saveSession(id);
     setSessionId(id);
@@ -62,7 +63,11 @@ export default function Chat() {
     setError(null);
     try {
       const h = await api(`/chatbot/sessions/${encodeURIComponent(id)}/messages`);
-      setMessages((h?.messages || []).map((m) => ({ id: m.id, role: m.role, text: m.text, history: true })));
+      setMessages(
+        (h?.messages || []).map((m) =>
+          m.role === 'assistant' && m.message ? { ...m.message, key: m.id } : { id: m.id, role: m.role, text: m.text, history: true },
+        ),
+      );
     } catch (e) {
       if (e instanceof ApiError && (e.code === 'not_found' || e.code === 'forbidden' || e.code === 'unauthorized')) {
         saveSession(null);
