@@ -178,8 +178,11 @@ describe('medi SPA through nginx', () => {
     assert.match(await answer.getByTestId('answer-text').innerText(), /119/);
     await shot(page, '08-chat-emergency');
 
-    // reopened (a reload reopens the session): the stored answer keeps its banner
-    await page.reload();
+    // reopened from the session list: the stored answer keeps its banner
+    await page.getByRole('button', { name: /대화 1/ }).click();
+    await page.getByTestId('user-message').first().waitFor();
+    await page.getByRole('button', { name: /대화 2/ }).click();
+    await page.getByText('아버지가 가슴이 쥐어짜듯').waitFor();
     const reopened = page.getByTestId('bot-message').last().getByTestId('triage-banner');
     await reopened.waitFor();
     assert.equal(await reopened.getAttribute('data-level'), 'emergency');
