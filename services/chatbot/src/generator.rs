@@ -87,6 +87,20 @@ fn request_body(
     body
 }
 
+/// POSTs a chat-completions request; `None` on any transport or HTTP error.
+/// One client (and its connection pool) serves every turn; the timeout is
+/// per request.
+async fn post_completion(config: &LlmConfig, body: &serde_json::Value) -> Option<reqwest::Response> {
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    let client = CLIENT.get_or_init(reqwest::Client::new);
+    let mut request =
+        client.post(format!("{}/v1/chat/completions", config.base_url)).timeout(config.timeout).json(body);
+    if let Some(key) = &config.api_key {
+        request = request.bearer_auth(key);
+    }
+    request.send().await.ok()?.error_for_status().ok()
+}
+
 /// Asks the endpoint for an answer; `None` when it fails (the caller falls
 /// back to the composer). `history` is the recent window as (role, text).
 pub async fn generate(
@@ -98,12 +112,7 @@ pub async fn generate(
     question: &str,
 ) -> Option<(String, Vec<usize>)> {
     let body = request_body(config, lang, triage_advice, history, passages, question, false);
-    let client = reqwest::Client::builder().timeout(config.timeout).build().ok()?;
-    let mut request = client.post(format!("{}/v1/chat/completions", config.base_url)).json(&body);
-    if let Some(key) = &config.api_key {
-        request = request.bearer_auth(key);
-    }
-    let response = request.send().await.ok()?.error_for_status().ok()?;
+    let response = post_completion(config, &body).await?;
     let completion: Completion = response.json().await.ok()?;
     let text = completion.choices.into_iter().next()?.message.content;
     Some(keep_valid_citations(&text, passages.len()))
@@ -124,12 +133,7 @@ pub async fn generate_stream(
     on_delta: &mut (dyn FnMut(&str) + Send),
 ) -> Option<(String, Vec<usize>)> {
     let body = request_body(config, lang, triage_advice, history, passages, question, true);
-    let client = reqwest::Client::builder().timeout(config.timeout).build().ok()?;
-    let mut request = client.post(format!("{}/v1/chat/completions", config.base_url)).json(&body);
-    if let Some(key) = &config.api_key {
-        request = request.bearer_auth(key);
-    }
-    let mut response = request.send().await.ok()?.error_for_status().ok()?;
+    let mut response = post_completion(config, &body).await?;
     let mut pending = Vec::<u8>::new();
     let mut text = String::new();
     let mut filter = CitationFilter::new(passages.len());
