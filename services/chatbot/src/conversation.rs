@@ -1250,7 +1250,8 @@ async fn answer(
                 entities.push(("last_department", d.clone()));
             }
         }
-        if let Some(ask) = crate::places::clinic_ask(&text) {
+        let clinic_ask = crate::places::clinic_ask(&text);
+        if let Some(ask) = &clinic_ask {
             let near = req.lat.zip(req.lon);
             if ask.region.is_some() || near.is_some() {
                 let department = if symptoms_this_turn {
@@ -1260,8 +1261,8 @@ async fn answer(
                     let mut conn = ctx.redis.conn().await.map_err(redis_down)?;
                     conn.hget(session_key(ctx, &owner, &id, "entities"), "last_department").await.map_err(redis_down)?
                 };
-                if let Some(found) = find_clinics(ctx, department.as_deref(), &ask, near, &mut degraded).await {
-                    out.push_str(&clinics_text(&found, department.as_deref(), &ask, lang));
+                if let Some(found) = find_clinics(ctx, department.as_deref(), ask, near, &mut degraded).await {
+                    out.push_str(&clinics_text(&found, department.as_deref(), ask, lang));
                     clinics = found;
                 }
             } else {
@@ -1302,7 +1303,7 @@ async fn answer(
             && routed.as_ref().and_then(|r| r["recognised"].as_bool()) != Some(true)
             && t.matched_rules.is_empty()
             && retrieved.is_empty()
-            && crate::places::clinic_ask(&text).is_none()
+            && clinic_ask.is_none()
         {
             out.push_str(match lang {
                 Lang::Ko => "\n\n이 질문에 대해서는 확실한 정보를 찾지 못했습니다. 증상이나 약 이름을 조금 더 자세히 알려 주세요.",
