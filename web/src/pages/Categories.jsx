@@ -71,42 +71,31 @@ export function CategoryDetail() {
         <h2>{t('categories.departments')}</h2>
         <Departments slugs={(c.departments || []).map((d) => d.slug || d)} />
       </section>
-      {links.conditions?.length ? (
-        <section>
-          <h2>{t('categories.conditions')}</h2>
-          <ul className="list">
-            {links.conditions.map((x) => (
-              <li key={x.id}>
-                <Link to={`/conditions/${x.slug}`}>{pick(x, 'name', lang)}</Link>
-              </li>
-            ))}
-          </ul>
-        </section>
-      ) : null}
-      {links.drugs?.length ? (
-        <section>
-          <h2>{t('conditions.relatedDrugs')}</h2>
-          <ul className="list">
-            {links.drugs.map((x) => (
-              <li key={x.id}>
-                <Link to={`/drugs/${x.id}`}>{pick(x, 'name', lang)}</Link>
-              </li>
-            ))}
-          </ul>
-        </section>
-      ) : null}
-      {links.guides?.length ? (
-        <section>
-          <h2>{t('emergency.guides')}</h2>
-          <ul className="list">
-            {links.guides.map((x) => (
-              <li key={x.id}>
-                <Link to={`/emergency/guides/${x.slug}`}>{pick(x, 'title', lang)}</Link>
-              </li>
-            ))}
-          </ul>
-        </section>
-      ) : null}
+      <LinkList title={t('categories.conditions')} items={links.conditions} href={(x) => `/conditions/${x.slug}`} label={(x) => pick(x, 'name', lang)} />
+      <LinkList title={t('conditions.relatedDrugs')} items={links.drugs} href={(x) => `/drugs/${x.id}`} label={(x) => pick(x, 'name', lang)} />
+      <LinkList
+        title={t('emergency.guides')}
+        items={links.guides}
+        href={(x) => `/emergency/guides/${x.slug}`}
+        label={(x) => pick(x, 'title', lang)}
+      />
     </article>
+  );
+}
+
+/** A titled list of links to other pages; nothing when there are no items. */
+function LinkList({ title, items, href, label }) {
+  if (!items?.length) return null;
+  return (
+    <section>
+      <h2>{title}</h2>
+      <ul className="list">
+        {items.map((x) => (
+          <li key={x.id}>
+            <Link to={href(x)}>{label(x)}</Link>
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
