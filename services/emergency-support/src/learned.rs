@@ -32,7 +32,7 @@ pub const SELF_CARE_MIN: f32 = 0.40;
 pub const DEPARTMENT_MIN: f32 = 0.15;
 
 /// The labelled vignette sets, compiled in: the model's training data.
-pub const VIGNETTE_SETS: [(&str, &str); 9] = [
+pub const VIGNETTE_SETS: [(&str, &str); 10] = [
     ("triage_vignettes.json", include_str!("../../../data/eval/triage_vignettes.json")),
     ("triage_vignettes_holdout.json", include_str!("../../../data/eval/triage_vignettes_holdout.json")),
     ("triage_vignettes_holdout2.json", include_str!("../../../data/eval/triage_vignettes_holdout2.json")),
@@ -40,6 +40,7 @@ pub const VIGNETTE_SETS: [(&str, &str); 9] = [
     ("triage_vignettes_holdout4.json", include_str!("../../../data/eval/triage_vignettes_holdout4.json")),
     ("triage_vignettes_holdout5.json", include_str!("../../../data/eval/triage_vignettes_holdout5.json")),
     ("triage_vignettes_holdout6.json", include_str!("../../../data/eval/triage_vignettes_holdout6.json")),
+    ("triage_vignettes_holdout7.json", include_str!("../../../data/eval/triage_vignettes_holdout7.json")),
     // Questions that describe no current problem (places, drug facts, small
     // talk): without them the model read any unfamiliar request as alarming.
     ("triage_vignettes_requests.json", include_str!("../../../data/eval/triage_vignettes_requests.json")),

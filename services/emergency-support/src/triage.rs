@@ -227,7 +227,10 @@ impl Engine {
 
         // Numbers read as vital signs count like the words for them.
         let mut measured: Vec<&str> = Vec::new();
-        if let Some(t) = textmatch::temperature_c(input.text) {
+        let temperature = textmatch::temperature_c(input.text);
+        // "열은 37.4 정도": every reading below 37.5 ℃ means the word is no fever.
+        let afebrile = temperature.is_some_and(|t| t < 37.5);
+        if let Some(t) = temperature {
             if t >= 38.0 {
                 measured.push("fever");
             }
@@ -256,6 +259,9 @@ impl Engine {
         let mut is = |concept: &str| -> bool {
             if measured.contains(&concept) {
                 return true;
+            }
+            if afebrile && matches!(concept, "fever" | "high_fever") {
+                return false;
             }
             if let Some(v) = cache.get(concept) {
                 return *v;
@@ -486,6 +492,57 @@ mod tests {
         assert!(o.level < Level::Urgent, "{:?}", ids(&o));
         let o = triage("no trouble breathing, just a runny nose");
         assert_eq!(o.level, Level::SelfCare, "{:?}", ids(&o));
+    }
+
+    /// Red flags read by the rules alone (the model is tested elsewhere).
+    fn rule_ids(text: &str, age_years: Option<f64>) -> Vec<String> {
+        static RULES: OnceLock<Engine> = OnceLock::new();
+        let rules = RULES.get_or_init(|| Engine::from_json(RULES_JSON).expect("bundled rules"));
+        rules
+            .evaluate(&Input { text, age_years, ..Default::default() })
+            .matched_rules
+            .into_iter()
+            .map(|r| r.id)
+            .collect()
+    }
+
+    #[test]
+    fn everyday_words_are_not_red_flags() {
+        for (text, age, not) in [
+            ("my 3 week old has tiny white bumps on her nose, feeding well, no fever", None, "EM-INFANT-POOR-FEEDING"),
+            ("had food poisoning last week, can i eat spicy food now", None, "EM-POISONING"),
+            ("took tylenol for the headache and its basically gone", None, "EM-POISONING"),
+            ("toddler chewed a silica gel packet, do i need to call poison control", None, "EM-POISONING"),
+            ("itchy peeling skin between my toes, gym showers", None, "EM-SKIN-SEVERE"),
+            ("어제 소주 많이 마셔서 머리가 깨질 것 같아요", None, "EM-THUNDERCLAP-HEADACHE"),
+            ("how long does an epipen last before it expires", None, "EM-ANAPHYLAXIS"),
+            ("my son is 2 and only says a few words", Some(2.0), "EM-BREATHING-SEVERE"),
+            ("stood up fast and everything went dark for 2 seconds, fine right after", None, "EM-STROKE"),
+            ("남편이 코골이가 심하고 자다가 숨을 안쉬다가 컥 해요", None, "EM-BREATHING-SEVERE"),
+            ("my periods are heavy, soaking through a pad every 2 hours on day one", None, "EM-SEVERE-BLEEDING"),
+        ] {
+            let ids = rule_ids(text, age);
+            assert!(!ids.iter().any(|id| id == not), "{text}: {ids:?}");
+        }
+        // The fever words with a normal reading are no fever.
+        let ids = rule_ids("8개월 아기 요즘 침을 많이 흘리고 보채요 열은 37.4 정도예요", Some(0.67));
+        assert!(!ids.iter().any(|id| id.contains("FEVER") || id == "EM-EPIGLOTTITIS"), "{ids:?}");
+        // CPR's 가슴압박 is not chest pressure; a summary negation (`이런 건 없어요`) negates.
+        let ids = rule_ids("심폐소생술 가슴압박 몇 번 해요?", Some(45.0));
+        assert!(!ids.iter().any(|id| id.contains("CHEST")), "{ids:?}");
+        let ids = rule_ids("혈압이 152/96 나왔는데 두통이나 가슴통증 이런건 없어요", Some(45.0));
+        assert!(!ids.iter().any(|id| id.contains("CHEST")), "{ids:?}");
+        // The real red flags those words were near still count.
+        for (text, age, want) in [
+            ("갑자기 머리가 깨질 것 같이 아파요 토했어요", None, "EM-THUNDERCLAP-HEADACHE"),
+            ("used my epipen 10 minutes ago and my throat still feels tight", None, "EM-ANAPHYLAXIS"),
+            ("my 5 week old is not feeding and very sleepy", Some(0.1), "EM-INFANT-POOR-FEEDING"),
+            ("가슴 압박감이 30분째 계속돼요", Some(60.0), "EM-CHEST-PAIN-ADULT"),
+            ("my dad suddenly lost vision in one eye, like a curtain", None, "EM-STROKE"),
+        ] {
+            let ids = rule_ids(text, age);
+            assert!(ids.iter().any(|id| id == want), "{text}: {ids:?}");
+        }
     }
 
     #[test]
