@@ -228,8 +228,8 @@ impl Engine {
         // Numbers read as vital signs count like the words for them.
         let mut measured: Vec<&str> = Vec::new();
         let temperature = textmatch::temperature_c(input.text);
-        // "열은 37.4 정도": every reading below 37.5 ℃ means the word is no fever.
-        let afebrile = temperature.is_some_and(|t| t < 37.5);
+        // "열은 37.8": a highest reading below 38 ℃ (the clinical line) means the word is no fever.
+        let afebrile = temperature.is_some_and(|t| t < 38.0);
         if let Some(t) = temperature {
             if t >= 38.0 {
                 measured.push("fever");
@@ -251,6 +251,13 @@ impl Engine {
             if sys < 90 {
                 measured.push("low_bp");
             }
+        }
+        // Ten or more pills at once is an overdose whatever the drug.
+        if textmatch::pills_taken(input.text).is_some_and(|n| n >= 10) {
+            measured.push("poisoning");
+        }
+        if pregnant && textmatch::pregnancy_weeks(input.text).is_some_and(|w| w < 20) {
+            measured.push("early_pregnancy");
         }
         if textmatch::blood_sugar(input.text).is_some_and(|v| v < 70) {
             measured.push("low_sugar_signs");
@@ -543,6 +550,42 @@ mod tests {
             let ids = rule_ids(text, age);
             assert!(ids.iter().any(|id| id == want), "{text}: {ids:?}");
         }
+    }
+
+    #[test]
+    fn clinical_distinctions_in_the_rules() {
+        let level = |text: &str, age: Option<f64>, pregnant: Option<bool>| {
+            static RULES: OnceLock<Engine> = OnceLock::new();
+            let rules = RULES.get_or_init(|| Engine::from_json(RULES_JSON).expect("bundled rules"));
+            rules.evaluate(&Input { text, age_years: age, pregnant, ..Default::default() }).level
+        };
+        // Facial weakness taking in the forehead, limbs and speech fine: Bell's palsy, today.
+        let bell = "woke up with the right side of my face drooping, cant raise that eyebrow, arms and legs fine";
+        assert_eq!(level(bell, Some(38.0), None), Level::Urgent);
+        assert_eq!(level("my dad's face is drooping on one side", Some(70.0), None), Level::Emergency);
+        assert_eq!(
+            level("face drooping and cant raise my eyebrow, and my left arm is weak", None, None),
+            Level::Emergency
+        );
+        // Spotting in early pregnancy is a same-day visit; later, or with severe pain or faintness, 119.
+        assert_eq!(level("임신 8주인데 갈색피가 조금 비치고 배가 살짝 뻐근해요", None, None), Level::Urgent);
+        assert_eq!(level("임신 30주인데 피가 비쳐요", None, None), Level::Emergency);
+        assert_eq!(level("임신했는데 피가 비쳐요", None, None), Level::Emergency, "stage unknown: the safe side");
+        assert_eq!(level("임신 7주인데 피가 비치고 어지러워요", None, None), Level::Emergency);
+        assert_eq!(level("임신 8주인데 왼쪽 아랫배가 찢어지게 아파요", None, None), Level::Emergency);
+        // Ten or more pills at once, whatever the drug; two for a headache is a dose.
+        assert_eq!(level("took about 20 tylenol extra strength 2 hrs ago, i feel fine", None, None), Level::Emergency);
+        assert!(level("took 2 tylenol for my headache", None, None) < Level::Urgent);
+        // Carbon monoxide and the severe drug rash.
+        assert_eq!(level("연탄보일러 쓰는 집인데 식구들이 다 머리가 아프고 토해요", None, None), Level::Emergency);
+        let sjs = "new seizure medicine 2 weeks ago, now my skin is peeling with blisters and sores in my mouth";
+        assert_eq!(level(sjs, None, None), Level::Emergency);
+        // A sudden or first-ever splitting headache is the red flag, the idiom alone is not.
+        assert_eq!(level("머리가 깨질것같이 아파요 갑자기 이런건 태어나서 처음이에요", None, None), Level::Emergency);
+        // A reading under 38 ℃ after a vaccine is not a fever.
+        assert!(
+            level("6개월 아기 오늘 예방접종 맞고 열이 37.8이에요 잘 먹고 잘 놀아요", Some(0.5), None) < Level::Urgent
+        );
     }
 
     #[test]

@@ -212,6 +212,8 @@ pub struct Hit {
 
 #[derive(Debug, Clone)]
 struct Clause {
+    /// The next clause follows after a bare comma (`가슴통증이나 숨참, 마비 이런 건 없어요`).
+    comma_after: bool,
     compact: String,
     /// Compact words joined by [`WORD_MARK`], for patterns anchored at a word start.
     marked: String,
@@ -257,11 +259,19 @@ const EN_NOT_NEGATING_NEXT: &[&str] = &["know", "sure", "think", "understand", "
 
 impl Text {
     pub fn new(text: &str) -> Text {
-        let clauses = clause_splitter()
-            .split(text)
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(|c| Clause {
+        let mut pieces: Vec<(&str, bool)> = Vec::new();
+        let mut start = 0;
+        for sep in clause_splitter().find_iter(text) {
+            pieces.push((&text[start..sep.start()], sep.as_str().trim() == ","));
+            start = sep.end();
+        }
+        pieces.push((&text[start..], false));
+        let clauses = pieces
+            .into_iter()
+            .map(|(c, comma_after)| (c.trim(), comma_after))
+            .filter(|(c, _)| !c.is_empty())
+            .map(|(c, comma_after)| Clause {
+                comma_after,
                 compact: compact_ko(c),
                 marked: c
                     .split_whitespace()
@@ -291,7 +301,10 @@ impl Text {
                         // for `배+아프`) negates it too.
                         let negative = |t: &str| t.chars().filter(|c| matches!(c, '안' | '않' | '없')).count();
                         let gap_negated = negative(m.as_str()) > parts.iter().map(|p| negative(p)).sum::<usize>();
-                        hits.push(Hit { clause: i, negated: gap_negated || ko_negation_after().is_match(&rest) });
+                        let negated = gap_negated
+                            || ko_negation_after().is_match(&rest)
+                            || self.list_denied_after_comma(i, &rest);
+                        hits.push(Hit { clause: i, negated });
                     }
                 }
                 Pattern::En(parts) => {
@@ -304,6 +317,23 @@ impl Text {
             }
         }
         hits
+    }
+
+    /// A list that goes on past a comma and ends in a summary negation:
+    /// `가슴통증이나 숨참, 마비 이런 건 없어요` denies 가슴통증 too.
+    fn list_denied_after_comma(&self, clause: usize, rest: &str) -> bool {
+        static TAIL: OnceLock<[Regex; 2]> = OnceLock::new();
+        let [list_goes_on, summary_denied] = TAIL.get_or_init(|| {
+            [
+                Regex::new(r"^(?:이나|나|랑|이랑|거나|하고|와|과)[가-힣]{0,8}$").expect("static regex"),
+                Regex::new(r"^[가-힣]{1,10}?(?:이런|그런|저런|같은)(?:거|건|것|게|증상|일)?(?:은|는|도|이|가)?(?:전혀|별로|딱히|하나도)?(?:없|않|아니|아닌)")
+                    .expect("static regex"),
+            ]
+        });
+        let rest = rest.trim_end_matches(WORD_MARK);
+        (rest.is_empty() || (list_goes_on.is_match(rest) && !rest.starts_with("나아")))
+            && self.clauses.get(clause).is_some_and(|c| c.comma_after)
+            && self.clauses.get(clause + 1).is_some_and(|next| summary_denied.is_match(&next.compact))
     }
 
     /// The pattern occurs and at least one occurrence is not negated.
@@ -508,6 +538,43 @@ pub fn blood_sugar(text: &str) -> Option<u32> {
         .min()
 }
 
+/// How many pills the text says were taken at once (`took like 30 extra
+/// strength tylenol`, `타이레놀 20알 먹었어요`): the largest count next to a
+/// pill word, when the text says they were swallowed and not that it is a
+/// daily routine.
+pub fn pills_taken(text: &str) -> Option<u32> {
+    static RE: OnceLock<[Regex; 3]> = OnceLock::new();
+    let [count, swallowed, routine] = RE.get_or_init(|| {
+        [
+            Regex::new(
+                r"(?i)(\d{1,3})\s*(?:x\s*)?(?:extra[- ]?strength\s+)?(?:pills?|tablets?|tabs?|capsules?|caps?|tylenols?|advils?|paracetamols?|ibuprofens?|aspirins?|acetaminophens?|sleeping pills?|xanax|benadryl|알|정|캡슐)",
+            )
+            .expect("static regex"),
+            Regex::new(r"(?i)\b(?:took|taken|ate|swallowed|downed|overdosed)\b|먹었|먹은|먹어버|삼켰|삼킨").expect("static regex"),
+            Regex::new(r"(?i)\ba day\b|per day|daily|every day|하루에|매일|하루\s*\d").expect("static regex"),
+        ]
+    });
+    if !swallowed.is_match(text) || routine.is_match(text) {
+        return None;
+    }
+    count.captures_iter(text).filter_map(|c| c.get(1)?.as_str().parse::<u32>().ok()).max()
+}
+
+/// Weeks of pregnancy the text states (`임신 8주`, `9주차`, `22 weeks pregnant`).
+pub fn pregnancy_weeks(text: &str) -> Option<u32> {
+    static RE: OnceLock<[Regex; 2]> = OnceLock::new();
+    let res = RE.get_or_init(|| {
+        [
+            Regex::new(r"임신\s*(\d{1,2})\s*주|(\d{1,2})\s*주\s*차").expect("static regex"),
+            Regex::new(r"(?i)(\d{1,2})\s*(?:weeks?|wks?)\s*(?:pregnant|along|gestation)|(?:pregnant|gestation)\D{0,12}?(\d{1,2})\s*(?:weeks?|wks?)").expect("static regex"),
+        ]
+    });
+    res.iter()
+        .flat_map(|re| re.captures_iter(text))
+        .filter_map(|c| c.get(1).or_else(|| c.get(2))?.as_str().parse::<u32>().ok())
+        .find(|w| (1..=42).contains(w))
+}
+
 /// Whether the text says the person is pregnant (and does not deny it).
 pub fn mentions_pregnancy(text: &str) -> bool {
     let t = Text::new(text);
@@ -563,6 +630,9 @@ mod tests {
         assert!(denies("죽고싶다 이런 생각까지는 아닌데 그냥 다 귀찮음", "죽고+싶"));
         assert!(denies("피 섞인 변 같은 건 없어요", "피+섞인+변"));
         assert!(affirms("가슴통증 이런게 계속 있어요", "가슴통증"), "a demonstrative without a negative");
+        assert!(denies("가슴통증이나 숨참, 마비 이런건 없어요", "가슴통증"), "a list past a comma");
+        assert!(denies("가슴통증이나 숨참, 마비 이런건 없어요", "마비"));
+        assert!(affirms("가슴통증이 있고, 마비 이런건 없어요", "가슴통증"), "a comma alone does not carry it");
         assert!(affirms("소변볼때 따끔하고 자꾸 마려워요 열은 없고", "소변+따끔"), "a verb's -하고 is not a list");
         assert!(denies("배는 안아프고 방귀는 잘 나와요", "배+아프"), "a negation inside the gap");
         assert!(denies("소변이 아예 안나온적은 없어요", "소변이+안 나"));
@@ -598,6 +668,26 @@ mod tests {
         assert!(affirms("difficulty breathing", "breath*"));
         assert!(affirms("severe headaches", "headache"));
         assert!(affirms("unconsciuos since morning", "unconscious"));
+    }
+
+    #[test]
+    fn pills_taken_at_once() {
+        assert_eq!(pills_taken("my roommate took like 30 extra strength tylenol 2 hours ago"), Some(30));
+        assert_eq!(pills_taken("took about 20 tylenol extra strength"), Some(20));
+        assert_eq!(pills_taken("타이레놀 20알 먹었어요"), Some(20));
+        assert_eq!(pills_taken("took 2 tylenol for my headache"), Some(2));
+        assert_eq!(pills_taken("i take 12 pills a day for my heart"), None, "a daily routine");
+        assert_eq!(pills_taken("how many tylenol can i take, 10 pills?"), None, "nothing was swallowed");
+    }
+
+    #[test]
+    fn pregnancy_weeks_are_read_from_text() {
+        assert_eq!(pregnancy_weeks("임신 8주인데 갈색피가 비쳐요"), Some(8));
+        assert_eq!(pregnancy_weeks("지금 32주차예요"), Some(32));
+        assert_eq!(pregnancy_weeks("about 9 weeks pregnant, some spotting"), Some(9));
+        assert_eq!(pregnancy_weeks("pregnant, 22 weeks, bleeding"), Some(22));
+        assert_eq!(pregnancy_weeks("임신했어요 2주째 기침해요"), None);
+        assert_eq!(pregnancy_weeks("3 weeks of cough"), None);
     }
 
     #[test]
