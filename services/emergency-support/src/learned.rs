@@ -16,7 +16,9 @@
 //!   emergency costs far more than an extra 119 prompt);
 //! - otherwise the model's most likely level decides, including the choice
 //!   between `routine` and `self_care` that the rules left to a default,
-//!   except that `self_care` needs [`SELF_CARE_MIN`] confidence.
+//!   except that `self_care` needs [`SELF_CARE_MIN`] confidence;
+//! - a short message no rule recognises ([`ALARM_MIN_CHARS`]) stays at
+//!   `routine` at most: the model does not alarm on "hi".
 
 use serde::Deserialize;
 use textclass::{Head, Params, SparseVec, Vectorizer};
@@ -28,6 +30,12 @@ pub const EMERGENCY_THRESHOLD: f32 = 0.30;
 /// Self-care probability below which the model's "self care" becomes
 /// "routine": vague or unfamiliar text must not be reassured.
 pub const SELF_CARE_MIN: f32 = 0.40;
+/// Characters a message with no rule matched needs before the model may
+/// raise it above `routine`. Shorter unrecognised messages ("hi", "근처 지금
+/// 문 연 약국?") carry too little text for a learned guess: held out, the
+/// model alone gave such requests an emergency up to p = 0.65, while every
+/// emergency no rule recognised was 67 characters or longer.
+pub const ALARM_MIN_CHARS: usize = 40;
 /// Probability a department needs before the model adds it to the list.
 pub const DEPARTMENT_MIN: f32 = 0.15;
 
@@ -38,7 +46,7 @@ pub const DEPARTMENT_MIN: f32 = 0.15;
 pub const TRAINING: Params = Params { c: 30.0, iterations: 120, learning_rate: 0.2 };
 
 /// The labelled vignette sets, compiled in: the model's training data.
-pub const VIGNETTE_SETS: [(&str, &str); 10] = [
+pub const VIGNETTE_SETS: [(&str, &str); 13] = [
     ("triage_vignettes.json", include_str!("../../../data/eval/triage_vignettes.json")),
     ("triage_vignettes_holdout.json", include_str!("../../../data/eval/triage_vignettes_holdout.json")),
     ("triage_vignettes_holdout2.json", include_str!("../../../data/eval/triage_vignettes_holdout2.json")),
@@ -47,6 +55,9 @@ pub const VIGNETTE_SETS: [(&str, &str); 10] = [
     ("triage_vignettes_holdout5.json", include_str!("../../../data/eval/triage_vignettes_holdout5.json")),
     ("triage_vignettes_holdout6.json", include_str!("../../../data/eval/triage_vignettes_holdout6.json")),
     ("triage_vignettes_holdout7.json", include_str!("../../../data/eval/triage_vignettes_holdout7.json")),
+    ("triage_vignettes_holdout8.json", include_str!("../../../data/eval/triage_vignettes_holdout8.json")),
+    ("triage_vignettes_holdout9.json", include_str!("../../../data/eval/triage_vignettes_holdout9.json")),
+    ("triage_vignettes_holdout10.json", include_str!("../../../data/eval/triage_vignettes_holdout10.json")),
     // Questions that describe no current problem (places, drug facts, small
     // talk): without them the model read any unfamiliar request as alarming.
     ("triage_vignettes_requests.json", include_str!("../../../data/eval/triage_vignettes_requests.json")),

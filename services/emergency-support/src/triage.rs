@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 use textmatch::{Lang, Pattern, Text};
 
-use crate::learned::{self, Learned, Opinion, DEPARTMENT_MIN, EMERGENCY_THRESHOLD, SELF_CARE_MIN};
+use crate::learned::{self, Learned, Opinion, ALARM_MIN_CHARS, DEPARTMENT_MIN, EMERGENCY_THRESHOLD, SELF_CARE_MIN};
 use utoipa::ToSchema;
 
 pub const RULES_JSON: &str = include_str!("../../../data/triage/rules.json");
@@ -319,7 +319,8 @@ impl Engine {
         let rule_level = matched.first().map(|r| r.level);
         let context = learned::Context { age_years: age, pregnant };
         let opinion = self.learned.as_ref().map(|m| m.opinion(input.text, context));
-        let level = combine(rule_level, opinion.as_ref());
+        let recognised = !matched.is_empty() || input.text.chars().count() >= ALARM_MIN_CHARS;
+        let level = combine(rule_level, opinion.as_ref(), recognised);
         let is_child = age.is_some_and(|a| a < CHILD_AGE_YEARS);
         let mut departments: Vec<String> = Vec::new();
         let add = |departments: &mut Vec<String>, d: &str| {
@@ -394,10 +395,14 @@ impl Engine {
 
 /// Rules at `urgent` or above are a floor; the model may raise a message to
 /// `emergency` on a low bar and otherwise decides (see `learned.rs`).
-fn combine(rule: Option<Level>, opinion: Option<&Opinion>) -> Level {
+fn combine(rule: Option<Level>, opinion: Option<&Opinion>, recognised: bool) -> Level {
     let Some(o) = opinion else {
         return rule.unwrap_or(Level::Routine);
     };
+    if !recognised {
+        // Too little text for a learned alarm (see `ALARM_MIN_CHARS`).
+        return combine(rule, Some(o), true).min(Level::Routine);
+    }
     let model = if o.probability(Level::Emergency) >= EMERGENCY_THRESHOLD {
         Level::Emergency
     } else if o.most_likely() == Level::SelfCare && o.probability(Level::SelfCare) < SELF_CARE_MIN {
@@ -643,6 +648,10 @@ mod tests {
             "타이레놀 성분이 뭐예요?",
             "근처 병원 알려줘",
             "what does a dermatologist do",
+            "hello!",
+            "thanks, bye",
+            "영어 되나요?",
+            "is this free to use",
         ] {
             let o = triage(text);
             assert!(!o.call_119 && o.level <= Level::Routine, "{text}: {:?} {:?}", o.level, ids(&o));
