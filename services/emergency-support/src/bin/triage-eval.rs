@@ -2,7 +2,14 @@
 //!
 //! ```text
 //! triage-eval [data/eval/triage_vignettes.json] [--misses] [--json] [--held-out] [--rules-only]
+//! triage-eval --cross-validate
+//! triage-eval --explain "text"
 //! ```
+//!
+//! `--cross-validate` holds out each bundled set in turn (the model trained
+//! on the others) and pools the symptom sets: the one figure for how the
+//! engine reads text it has not seen. `--explain` lists the concept phrases a
+//! text affirms or negates and the rules that match, for rule work.
 //!
 //! By default it measures the engine as it ships: the rules plus the model
 //! trained on every bundled set, including the one measured (fit, not
@@ -18,7 +25,7 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use emergency_support::learned::{self, Learned, VignetteFile};
-use emergency_support::triage::{Engine, Input, Level, RULES_JSON};
+use emergency_support::triage::{Engine, Input, Level, Outcome, RULES_JSON};
 
 #[derive(Default, serde::Serialize)]
 struct Tally {
@@ -32,6 +39,18 @@ struct Tally {
 }
 
 impl Tally {
+    fn add(&mut self, v: &learned::Vignette, o: &Outcome) {
+        self.total += 1;
+        self.exact += usize::from(o.level == v.level);
+        self.under += usize::from(o.level < v.level);
+        self.over += usize::from(o.level > v.level);
+        if v.level == Level::Emergency {
+            self.emergencies += 1;
+            self.emergencies_caught += usize::from(o.level == Level::Emergency);
+        }
+        self.dept_top3 += usize::from(o.departments.iter().take(3).any(|d| v.departments.first() == Some(d)));
+    }
+
     fn pct(n: usize, d: usize) -> f64 {
         if d == 0 {
             0.0
@@ -42,7 +61,7 @@ impl Tally {
 
     fn line(&self, label: &str) -> String {
         format!(
-            "{label:<8} n={:<4} level accuracy {:>5.1}%  emergency recall {:>5.1}% ({}/{})  under-triage {:>5.1}%  over-triage {:>5.1}%  department top-3 {:>5.1}%",
+            "{label:<11} n={:<4} level accuracy {:>5.1}%  emergency recall {:>5.1}% ({}/{})  under-triage {:>5.1}%  over-triage {:>5.1}%  department top-3 {:>5.1}%",
             self.total,
             Self::pct(self.exact, self.total),
             Self::pct(self.emergencies_caught, self.emergencies),
@@ -55,8 +74,89 @@ impl Tally {
     }
 }
 
+/// Leave-one-set-out over the bundled sets, pooled over the symptom sets
+/// (the information-request sets are reported on their own lines).
+fn cross_validate() -> ExitCode {
+    let sets = learned::bundled_sets();
+    let mut pooled = Tally::default();
+    let mut confusion: BTreeMap<(Level, Level), usize> = BTreeMap::new();
+    println!("leave-one-set-out: each set measured with the rules and a model trained on the other sets");
+    for (name, vignettes) in &sets {
+        let training = sets.iter().filter(|(n, _)| n != name).flat_map(|(_, v)| v);
+        let rules = match Engine::from_json(RULES_JSON) {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("triage-eval: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let held_out = rules.with_learned(Learned::train(training));
+        let mut t = Tally::default();
+        for v in vignettes {
+            let o =
+                held_out.evaluate(&Input { text: &v.text, age_years: v.age_years, sex: v.sex, pregnant: v.pregnant });
+            t.add(v, &o);
+            if !name.contains("requests") {
+                pooled.add(v, &o);
+                *confusion.entry((v.level, o.level)).or_default() += 1;
+            }
+        }
+        let label = name.trim_start_matches("triage_vignettes").trim_start_matches('_').trim_end_matches(".json");
+        println!("{}", t.line(if label.is_empty() { "development" } else { label }));
+    }
+    println!("{}", pooled.line("symptom sets pooled"));
+    println!("confusion (expected -> got):");
+    for ((want, got), n) in &confusion {
+        println!("  {:<9} -> {:<9} {n}", want.as_str(), got.as_str());
+    }
+    ExitCode::SUCCESS
+}
+
+/// The concept phrases a text affirms or negates, and the rules that match.
+fn explain(text: &str) -> ExitCode {
+    #[derive(serde::Deserialize)]
+    struct Concepts {
+        concepts: BTreeMap<String, Vec<String>>,
+    }
+    let Ok(file) = serde_json::from_str::<Concepts>(RULES_JSON) else {
+        eprintln!("triage-eval: the bundled rules do not parse");
+        return ExitCode::from(2);
+    };
+    let t = textmatch::Text::new(text);
+    for (concept, phrases) in &file.concepts {
+        for phrase in phrases {
+            let pattern = textmatch::Pattern::new(phrase);
+            if !t.hits(&pattern).is_empty() {
+                let how = if t.affirms(&pattern) { "affirmed" } else { "negated" };
+                println!("  {concept:<28} {phrase:<32} {how}");
+            }
+        }
+    }
+    let o = Engine::bundled().evaluate(&Input { text, ..Default::default() });
+    println!("level {} (call 119: {})", o.level.as_str(), o.call_119);
+    for r in &o.matched_rules {
+        println!("  {:<32} {}", r.id, r.level.as_str());
+    }
+    if let Some(l) = &o.learned {
+        println!("model: {} ({:.2})", l.level.as_str(), l.confidence);
+    }
+    ExitCode::SUCCESS
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--cross-validate") {
+        return cross_validate();
+    }
+    if let Some(i) = args.iter().position(|a| a == "--explain") {
+        return match args.get(i + 1) {
+            Some(text) => explain(text),
+            None => {
+                eprintln!("triage-eval: --explain needs a text");
+                ExitCode::from(2)
+            }
+        };
+    }
     let path =
         args.iter().find(|a| !a.starts_with("--")).cloned().unwrap_or_else(|| {
             concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/eval/triage_vignettes.json").to_string()
@@ -108,16 +208,7 @@ fn main() -> ExitCode {
         *confusion.entry((v.level, o.level)).or_default() += 1;
         let top3 = o.departments.iter().take(3).any(|d| v.departments.first() == Some(d));
         for key in ["all".to_string(), v.lang.clone()] {
-            let t = tallies.entry(key).or_default();
-            t.total += 1;
-            t.exact += usize::from(o.level == v.level);
-            t.under += usize::from(o.level < v.level);
-            t.over += usize::from(o.level > v.level);
-            if v.level == Level::Emergency {
-                t.emergencies += 1;
-                t.emergencies_caught += usize::from(o.level == Level::Emergency);
-            }
-            t.dept_top3 += usize::from(top3);
+            tallies.entry(key).or_default().add(v, &o);
         }
         if show_misses && (o.level != v.level || !top3) {
             let rules: Vec<&str> = o.matched_rules.iter().map(|r| r.id.as_str()).collect();
