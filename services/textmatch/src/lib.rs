@@ -245,7 +245,7 @@ fn ko_negation_after() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         Regex::new(
-            r"^(?:한|했던|하는|할|해본|된|되는|다는|온|오|던|인|는|은|ㄴ|ㄹ)?(?:생각|마음|느낌|기분|증상|통증|증|적|건|것)?(?:은|는|이|가|도|을|를|까지|까지는|까진|까지도|이나|만|은좀|는좀|이좀|도좀)?(?:전혀|별로|딱히|아직|그렇게|많이|크게)?(?:없|안|않|아니|못느|멀쩡)|^[가-힣]{0,3}?(?:지|진|지는|지도|지가|진게)(?:않|안|아니)|^(?:이나|나|랑|이랑|와|과|도|거나|하거나|이거나)[^없않]{1,8}?(?:은|는|이|가|도|건|것은|거는|진|지는)(?:전혀|별로|딱히)?(?:없|않|아니)|^(?:다|요|다는|등|같은)?(?:이런|그런|저런|이러한|그러한|같은)(?:거|건|것|게|증상|생각|느낌|통증|일)?(?:까지|까지는|까진|은|는|이|가|도)?(?:전혀|별로|딱히|아직|하나도)?(?:없|아니|아닌|아냐|아님|않|안)",
+            r"^(?:한|했던|하는|할|해본|된|되는|다는|온|오|던|인|는|은|ㄴ|ㄹ)?(?:생각|마음|느낌|기분|증상|통증|증|적|건|것)?(?:은|는|이|가|도|을|를|까지|까지는|까진|까지도|이나|만|은좀|는좀|이좀|도좀)?(?:전혀|별로|딱히|아직|그렇게|많이|크게)?(?:없|안|않|아니|못느|멀쩡)|^[가-힣]{0,3}?(?:지|진|지는|지도|지가|진게)(?:않|안|아니)|^(?:이나|나|랑|이랑|와|과|도|거나|하거나|이거나)[^없않]{1,8}?(?:(?:이런|그런|저런|같은)(?:거|건|것|게)?(?:은|는|도)?|은|는|이|가|도|건|것은|거는|진|지는)(?:전혀|별로|딱히)?(?:없|않|아니)|^(?:다|요|다는|등|같은)?(?:이런|그런|저런|이러한|그러한|같은)(?:거|건|것|게|증상|생각|느낌|통증|일)?(?:까지|까지는|까진|은|는|이|가|도)?(?:전혀|별로|딱히|아직|하나도)?(?:없|아니|아닌|아냐|아님|않|안)",
         )
         .expect("static regex")
     })
@@ -326,13 +326,13 @@ impl Text {
         static TAIL: OnceLock<[Regex; 2]> = OnceLock::new();
         let [list_goes_on, summary_denied] = TAIL.get_or_init(|| {
             [
-                Regex::new(r"^(?:이나|나|랑|이랑|거나|하고|와|과)[가-힣]{0,8}$").expect("static regex"),
-                Regex::new(r"^[가-힣]{1,10}?(?:이런|그런|저런|같은)(?:거|건|것|게|증상|일)?(?:은|는|도|이|가)?(?:전혀|별로|딱히|하나도)?(?:없|않|아니|아닌)")
+                Regex::new(r"^(?:거|것|게)?(?:(?:이나|나|랑|이랑|거나|하고|와|과)[가-힣]{0,8})?$").expect("static regex"),
+                Regex::new(r"^[가-힣]{1,10}?(?:(?:이런|그런|저런|같은)(?:거|건|것|게|증상|일)?(?:은|는|도|이|가)?|건|거는|것은|은|는|도)(?:전혀|별로|딱히|하나도)?(?:없|않|아니|아닌)")
                     .expect("static regex"),
             ]
         });
         let rest = rest.trim_end_matches(WORD_MARK);
-        (rest.is_empty() || (list_goes_on.is_match(rest) && !rest.starts_with("나아")))
+        (list_goes_on.is_match(rest) && !rest.starts_with("나아"))
             && self.clauses.get(clause).is_some_and(|c| c.comma_after)
             && self.clauses.get(clause + 1).is_some_and(|next| summary_denied.is_match(&next.compact))
     }
@@ -510,14 +510,17 @@ pub fn blood_pressure(text: &str) -> Option<(u32, u32)> {
 
 /// The highest body temperature the text states, in °C (Fahrenheit
 /// readings are converted). Only numbers that read as temperatures count:
-/// followed by 도/℃/°/degrees, or after 열/체온/fever/temp.
+/// followed by 도/℃/°/degrees, or after 열/체온/fever/temp. A bare `F`
+/// after a number is a Fahrenheit reading only in its range: `42F` is a
+/// 42-year-old woman, not a fever of 42 ℃.
 pub fn temperature_c(text: &str) -> Option<f64> {
-    static RE: OnceLock<[Regex; 2]> = OnceLock::new();
+    static RE: OnceLock<[Regex; 3]> = OnceLock::new();
     let res = RE.get_or_init(|| {
         [
-            Regex::new(r"(?i)(\d{2,3}(?:\.\d{1,2})?)\s*(?:도|℃|°\s*[cf]?|degrees?\b|[cf]\b)").expect("static regex"),
+            Regex::new(r"(?i)(\d{2,3}(?:\.\d{1,2})?)\s*(?:도|℃|°\s*[cf]?|degrees?\b|c\b)").expect("static regex"),
             Regex::new(r"(?i)(?:열|체온|fever|temp\w*|thermometer)\D{0,14}?(\d{2,3}(?:\.\d{1,2})?)")
                 .expect("static regex"),
+            Regex::new(r"(?i)\b((?:9[5-9]|10\d)(?:\.\d{1,2})?)\s*f\b").expect("static regex"),
         ]
     });
     res.iter()
@@ -634,6 +637,8 @@ mod tests {
         assert!(denies("가슴통증이나 숨참, 마비 이런건 없어요", "가슴통증"), "a list past a comma");
         assert!(denies("가슴통증이나 숨참, 마비 이런건 없어요", "마비"));
         assert!(affirms("가슴통증이 있고, 마비 이런건 없어요", "가슴통증"), "a comma alone does not carry it");
+        assert!(denies("두통이나 가슴 아픈거, 숨찬건 없어요", "가슴+아프"), "a list past a comma, plain negation");
+        assert!(denies("가슴통증이나 마비 이런거 없고요", "가슴통증"), "a list closed by a demonstrative");
         assert!(affirms("소변볼때 따끔하고 자꾸 마려워요 열은 없고", "소변+따끔"), "a verb's -하고 is not a list");
         assert!(denies("배는 안아프고 방귀는 잘 나와요", "배+아프"), "a negation inside the gap");
         assert!(denies("소변이 아예 안나온적은 없어요", "소변이+안 나"));
@@ -714,6 +719,10 @@ mod tests {
         assert!(temperature_c("fever of 102F").is_some_and(|t| (t - 38.9).abs() < 0.1));
         assert_eq!(temperature_c("3살 아이, 10분 전에"), None);
         assert_eq!(temperature_c("38 weeks pregnant"), None);
+        assert_eq!(temperature_c("42F, periods getting heavy"), None, "age and sex, not 42 ℃");
+        assert_eq!(temperature_c("39f here, cough for a week"), None);
+        assert!(temperature_c("101.5F since last night").is_some_and(|t| (t - 38.6).abs() < 0.1));
+        assert_eq!(temperature_c("38.2c this morning"), Some(38.2));
         assert_eq!(blood_sugar("당뇨있는 엄마 혈당 재보니 40나와요"), Some(40));
         assert_eq!(blood_sugar("sugars 250-300"), Some(250));
         assert!(extract_age_years("mum (80) slipped").is_some_and(|a| (a - 80.0).abs() < 0.1));
