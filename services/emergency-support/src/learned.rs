@@ -46,7 +46,7 @@ pub const DEPARTMENT_MIN: f32 = 0.15;
 pub const TRAINING: Params = Params { c: 30.0, iterations: 120, learning_rate: 0.2 };
 
 /// The labelled vignette sets, compiled in: the model's training data.
-pub const VIGNETTE_SETS: [(&str, &str); 15] = [
+pub const VIGNETTE_SETS: [(&str, &str); 19] = [
     ("triage_vignettes.json", include_str!("../../../data/eval/triage_vignettes.json")),
     ("triage_vignettes_holdout.json", include_str!("../../../data/eval/triage_vignettes_holdout.json")),
     ("triage_vignettes_holdout2.json", include_str!("../../../data/eval/triage_vignettes_holdout2.json")),
@@ -60,6 +60,10 @@ pub const VIGNETTE_SETS: [(&str, &str); 15] = [
     ("triage_vignettes_holdout10.json", include_str!("../../../data/eval/triage_vignettes_holdout10.json")),
     ("triage_vignettes_holdout11.json", include_str!("../../../data/eval/triage_vignettes_holdout11.json")),
     ("triage_vignettes_holdout12.json", include_str!("../../../data/eval/triage_vignettes_holdout12.json")),
+    ("triage_vignettes_holdout13.json", include_str!("../../../data/eval/triage_vignettes_holdout13.json")),
+    ("triage_vignettes_holdout14.json", include_str!("../../../data/eval/triage_vignettes_holdout14.json")),
+    ("triage_vignettes_holdout15.json", include_str!("../../../data/eval/triage_vignettes_holdout15.json")),
+    ("triage_vignettes_holdout16.json", include_str!("../../../data/eval/triage_vignettes_holdout16.json")),
     // Questions that describe no current problem (places, drug facts, small
     // talk): without them the model read any unfamiliar request as alarming.
     ("triage_vignettes_requests.json", include_str!("../../../data/eval/triage_vignettes_requests.json")),
