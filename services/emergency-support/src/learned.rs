@@ -5,9 +5,9 @@
 //! contact, `bench/RESULTS.md`). A classifier trained on every
 //! clinician-labelled vignette in `data/eval` (`textclass`: TF-IDF character
 //! and word n-grams, softmax regression) reads whole messages instead of
-//! phrases. It runs in process, is trained at start-up (deterministic, about a
-//! second), needs no download, and is measured on sets it has not
-//! seen by `triage-eval --held-out`.
+//! phrases. It runs in process, is trained at start-up (deterministic, a few
+//! seconds), needs no download, and is measured on sets it has not
+//! seen by `triage-eval --cross-validate` and by each new set's first contact.
 //!
 //! How triage combines the two (`triage::Engine::evaluate`):
 //! - a rule at `emergency` or `urgent` is a floor the model never lowers;
